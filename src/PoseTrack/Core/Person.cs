@@ -1,7 +1,7 @@
 namespace PoseTrack.Core;
 
 /// <summary>A detected person box before pose estimation.</summary>
-public readonly record struct Detection(BoxF Box, float Score);
+public readonly record struct PersonDetection(BoxF Box, float Score);
 
 /// <summary>
 /// One person in one frame: the box it was found in, its score and its keypoints in image pixels.

@@ -1,0 +1,36 @@
+namespace PoseTrack.Inference;
+
+/// <summary>Which ONNX Runtime execution provider to run the models on.</summary>
+public enum ExecutionDevice
+{
+    /// <summary>The best provider that works: TensorRT, then CUDA, then CPU (one log line says which and why).</summary>
+    Auto,
+    /// <summary>CPU only.</summary>
+    Cpu,
+    /// <summary>NVIDIA CUDA; fails clearly when it cannot be used.</summary>
+    Cuda,
+    /// <summary>NVIDIA TensorRT (with CUDA for unsupported nodes); fails clearly when it cannot be used.</summary>
+    TensorRt,
+}
+
+/// <summary>How model sessions are created.</summary>
+/// <param name="Device">Execution provider choice.</param>
+/// <param name="IntraOpThreads">Threads inside one operator; 0 = ONNX Runtime's default (one per core).</param>
+/// <param name="InterOpThreads">Threads across operators; 0 = default.</param>
+/// <param name="GpuDeviceId">GPU index for CUDA/TensorRT.</param>
+public sealed record InferenceOptions(
+    ExecutionDevice Device = ExecutionDevice.Auto,
+    int IntraOpThreads = 0,
+    int InterOpThreads = 0,
+    int GpuDeviceId = 0)
+{
+    /// <summary>Parses "auto|cpu|cuda|tensorrt" (case-insensitive); null when unknown.</summary>
+    public static ExecutionDevice? ParseDevice(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "auto" => ExecutionDevice.Auto,
+        "cpu" => ExecutionDevice.Cpu,
+        "cuda" or "gpu" => ExecutionDevice.Cuda,
+        "tensorrt" or "trt" => ExecutionDevice.TensorRt,
+        _ => null,
+    };
+}

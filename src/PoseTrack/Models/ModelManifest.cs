@@ -1,0 +1,181 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using PoseTrack.Core;
+
+namespace PoseTrack.Models;
+
+/// <summary>What a model is for.</summary>
+public enum ModelTask { Detector, Pose }
+
+/// <summary>One entry of <c>models/models.json</c>: file, checksum and the exact pre/post-processing contract.</summary>
+public sealed record ModelEntry
+{
+    /// <summary>Short name used on the command line (e.g. "rtmdet-nano").</summary>
+    public required string Name { get; init; }
+    /// <summary>File name relative to the manifest's folder.</summary>
+    public required string File { get; init; }
+    /// <summary>Expected sha256 of the file (lower-case hex); empty = not checked.</summary>
+    public string Sha256 { get; init; } = "";
+    /// <summary>"detector" or "pose".</summary>
+    public required string Task { get; init; }
+    /// <summary>Model family ("rtmdet", "yolox", "simple-baselines", "rtmpose").</summary>
+    public string Family { get; init; } = "";
+    /// <summary>Network input size.</summary>
+    public required ModelInputSize Input { get; init; }
+    /// <summary>"rgb" or "bgr".</summary>
+    public string Colour { get; init; } = "rgb";
+    /// <summary>Per-channel mean, in the model's colour order, on a 0..255 scale.</summary>
+    public float[] Mean { get; init; } = [0, 0, 0];
+    /// <summary>Per-channel std, in the model's colour order, on a 0..255 scale.</summary>
+    public float[] Std { get; init; } = [1, 1, 1];
+    /// <summary>Skeleton name for pose models ("coco17", "mpii16").</summary>
+    public string? Skeleton { get; init; }
+    /// <summary>Decoder ("heatmap", "simcc", "dets-nms-in-graph").</summary>
+    public string Decoder { get; init; } = "";
+    /// <summary>Licence of the weights.</summary>
+    public string Licence { get; init; } = "";
+    /// <summary>Licence note file beside the model.</summary>
+    [JsonPropertyName("licence_file")] public string? LicenceFile { get; init; }
+    /// <summary>Where the model came from.</summary>
+    public string Origin { get; init; } = "";
+
+    /// <summary>Parsed <see cref="Task"/>.</summary>
+    [JsonIgnore] public ModelTask TaskKind => Task.Equals("pose", StringComparison.OrdinalIgnoreCase) ? ModelTask.Pose : ModelTask.Detector;
+    /// <summary>True when the model expects RGB input (false: BGR).</summary>
+    [JsonIgnore] public bool IsRgb => Colour.Equals("rgb", StringComparison.OrdinalIgnoreCase);
+}
+
+/// <summary>Network input width and height in pixels.</summary>
+public sealed record ModelInputSize(int Width, int Height);
+
+/// <summary>Default model names.</summary>
+public sealed record ModelDefaults(string Detector, string Pose);
+
+/// <summary>
+/// The model manifest (<c>models.json</c>) of a models folder. Models are resolved by name or by path,
+/// and every file is checked against its sha256 before it is loaded.
+/// </summary>
+public sealed class ModelManifest
+{
+    /// <summary>The folder the manifest was read from.</summary>
+    public string Directory { get; }
+    /// <summary>All entries.</summary>
+    public IReadOnlyList<ModelEntry> Models { get; }
+    /// <summary>Default detector and pose model names.</summary>
+    public ModelDefaults Defaults { get; }
+
+    private ModelManifest(string dir, IReadOnlyList<ModelEntry> models, ModelDefaults defaults)
+    { Directory = dir; Models = models; Defaults = defaults; }
+
+    private sealed record ManifestDto(int Version, ModelDefaults? Defaults, List<ModelEntry>? Models);
+
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        PropertyNameCaseInsensitive = true,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+    };
+
+    /// <summary>
+    /// The models folder shipped next to the running binary (the build copies <c>models/</c> there).
+    /// Falls back to a <c>models</c> folder in the current directory.
+    /// </summary>
+    public static string DefaultDirectory()
+    {
+        var beside = Path.Combine(AppContext.BaseDirectory, "models");
+        if (System.IO.Directory.Exists(beside)) return beside;
+        return Path.GetFullPath("models");
+    }
+
+    /// <summary>Reads <c>models.json</c> from a folder (default: <see cref="DefaultDirectory"/>).</summary>
+    public static ModelManifest Load(string? directory = null)
+    {
+        var dir = Path.GetFullPath(directory ?? DefaultDirectory());
+        if (!System.IO.Directory.Exists(dir))
+            throw new PoseTrackException($"models folder not found: {dir} (use --models DIR)");
+        var path = Path.Combine(dir, "models.json");
+        if (!File.Exists(path))
+            throw new PoseTrackException($"model manifest not found: {path}");
+        ManifestDto? dto;
+        try
+        {
+            using var s = File.OpenRead(path);
+            dto = JsonSerializer.Deserialize<ManifestDto>(s, JsonOptions);
+        }
+        catch (JsonException e)
+        {
+            throw new PoseTrackException($"model manifest {path} is not valid: {e.Message}");
+        }
+        catch (UnauthorizedAccessException)
+        {
+            throw new PoseTrackException($"model manifest {path} cannot be read (permission denied)");
+        }
+        if (dto?.Models is null || dto.Models.Count == 0)
+            throw new PoseTrackException($"model manifest {path} lists no models");
+        foreach (var m in dto.Models)
+        {
+            if (string.IsNullOrWhiteSpace(m.Name) || string.IsNullOrWhiteSpace(m.File) || m.Input is null || m.Input.Width <= 0 || m.Input.Height <= 0)
+                throw new PoseTrackException($"model manifest {path}: entry '{m.Name}' needs name, file and a positive input size");
+            if (m.Mean.Length != 3 || m.Std.Length != 3 || m.Std.Any(v => v == 0))
+                throw new PoseTrackException($"model manifest {path}: entry '{m.Name}' needs 3 mean and 3 non-zero std values");
+        }
+        var defaults = dto.Defaults ?? new ModelDefaults(
+            dto.Models.First(m => m.TaskKind == ModelTask.Detector).Name,
+            dto.Models.First(m => m.TaskKind == ModelTask.Pose).Name);
+        return new ModelManifest(dir, dto.Models, defaults);
+    }
+
+    /// <summary>
+    /// Finds a model by manifest name, by file name, or by path to an .onnx file. A path that is not in the
+    /// manifest gets an entry built from <paramref name="fallback"/> (same contract, no checksum).
+    /// </summary>
+    public ModelEntry Resolve(string nameOrPath, ModelTask task)
+    {
+        var byName = Models.FirstOrDefault(m => m.Name.Equals(nameOrPath, StringComparison.OrdinalIgnoreCase)
+                                                || m.File.Equals(nameOrPath, StringComparison.OrdinalIgnoreCase));
+        if (byName is not null)
+        {
+            if (byName.TaskKind != task)
+                throw new PoseTrackException($"model '{nameOrPath}' is a {byName.Task} model, not a {task.ToString().ToLowerInvariant()} model");
+            return byName;
+        }
+        if (nameOrPath.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) || nameOrPath.Contains('/'))
+        {
+            var full = Path.GetFullPath(nameOrPath);
+            // A user's own model: assume the contract of the default model of that task (documented in README).
+            var template = Resolve(task == ModelTask.Pose ? Defaults.Pose : Defaults.Detector, task);
+            return template with { Name = Path.GetFileNameWithoutExtension(full), File = full, Sha256 = "", Origin = "user file" };
+        }
+        var names = string.Join(", ", Models.Where(m => m.TaskKind == task).Select(m => m.Name));
+        throw new PoseTrackException($"unknown {task.ToString().ToLowerInvariant()} model '{nameOrPath}' (known: {names}; or give a path to an .onnx file)");
+    }
+
+    /// <summary>Full path of a model's file.</summary>
+    public string PathOf(ModelEntry entry) => Path.IsPathRooted(entry.File) ? entry.File : Path.Combine(Directory, entry.File);
+
+    /// <summary>
+    /// Reads a model's bytes and checks them against the manifest's sha256.
+    /// Throws <see cref="PoseTrackException"/> when the file is missing, unreadable or does not match.
+    /// </summary>
+    public byte[] ReadVerified(ModelEntry entry)
+    {
+        var path = PathOf(entry);
+        if (!File.Exists(path))
+            throw new PoseTrackException($"model file not found: {path}");
+        byte[] bytes;
+        try { bytes = File.ReadAllBytes(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        { throw new PoseTrackException($"model file {path} cannot be read: {e.Message}"); }
+        if (bytes.Length == 0)
+            throw new PoseTrackException($"model file {path} is empty");
+        if (!string.IsNullOrEmpty(entry.Sha256))
+        {
+            var actual = Convert.ToHexStringLower(SHA256.HashData(bytes));
+            if (!actual.Equals(entry.Sha256, StringComparison.OrdinalIgnoreCase))
+                throw new PoseTrackException($"model file {path} is corrupt or not the expected model: sha256 {actual}, expected {entry.Sha256}");
+        }
+        return bytes;
+    }
+}
