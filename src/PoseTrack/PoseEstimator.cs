@@ -56,6 +56,9 @@ public sealed class PoseEstimator : IDisposable
     /// <summary>True when all crops of a frame go through the pose model in one run.</summary>
     public bool BatchedPose => _pose.Batched;
 
+    internal LetterboxDetector DetectorInternal => _detector;
+    internal TopDownPoseEstimator PoseInternal => _pose;
+
     private PoseEstimator(ModelManifest manifest, LetterboxDetector detector, TopDownPoseEstimator pose)
     { Manifest = manifest; _detector = detector; _pose = pose; }
 

@@ -1,0 +1,24 @@
+using OpenCvSharp;
+using PoseTrack.Core;
+
+namespace PoseTrack.Pipeline;
+
+/// <summary>
+/// One frame travelling through the pipeline. Each stage fills in its part; the image comes from a
+/// <see cref="MatPool"/> and goes back to it when the last stage is done (or when a live source drops the frame).
+/// </summary>
+internal sealed class FramePacket
+{
+    /// <summary>0-based index among the frames the source read.</summary>
+    public long Index { get; init; }
+    /// <summary>Timestamp in milliseconds from the source.</summary>
+    public double TimeMs { get; init; }
+    /// <summary>The frame (BGR). Drawn on in place by the render stage.</summary>
+    public required Mat Image { get; init; }
+    /// <summary>Detector boxes; null on frames where the detector did not run (detect every k frames).</summary>
+    public IReadOnlyList<PersonDetection>? Detections { get; set; }
+    /// <summary>Poses from the pose stage, then with track ids from the track stage.</summary>
+    public IReadOnlyList<Person> Persons { get; set; } = [];
+    /// <summary>Stopwatch ticks when the source produced the frame (latency figures).</summary>
+    public long ReadTicks { get; init; }
+}

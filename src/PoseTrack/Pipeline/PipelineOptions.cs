@@ -1,0 +1,87 @@
+using PoseTrack.Tracking;
+
+namespace PoseTrack.Pipeline;
+
+/// <summary>When a source may drop frames.</summary>
+public enum DropFramesMode
+{
+    /// <summary>Drop for live sources (camera, stream), never for files and folders.</summary>
+    Auto,
+    /// <summary>Always drop the oldest waiting frame when the pipeline is behind.</summary>
+    On,
+    /// <summary>Never drop: the source waits for the pipeline.</summary>
+    Off,
+}
+
+/// <summary>Which tracker links poses across frames.</summary>
+public enum TrackerKind
+{
+    /// <summary>Simple Baselines' flow-free tracker: greedy matching by OKS to each track's last pose.</summary>
+    Oks,
+    /// <summary>Greedy box-IoU matching (baseline).</summary>
+    Iou,
+}
+
+/// <summary>Settings of the streaming pipeline.</summary>
+public sealed record PipelineOptions
+{
+    /// <summary>Frames each bounded channel between two stages holds (default 4).</summary>
+    public int ChannelCapacity { get; init; } = 4;
+    /// <summary>Run the detector on every k-th frame (default 1 = every frame); between, boxes come from the tracks.</summary>
+    public int DetectEvery { get; init; } = 1;
+    /// <summary>Frame dropping policy for live sources.</summary>
+    public DropFramesMode DropFrames { get; init; } = DropFramesMode.Auto;
+    /// <summary>Stop after this many frames (null = all).</summary>
+    public long? MaxFrames { get; init; }
+    /// <summary>Skip frames before this time in seconds.</summary>
+    public double StartSeconds { get; init; }
+    /// <summary>Tracker choice.</summary>
+    public TrackerKind Tracker { get; init; } = TrackerKind.Oks;
+    /// <summary>Tracker thresholds and smoothing; null = defaults with max-age one second of the source's frame rate.</summary>
+    public TrackerOptions? TrackerOptions { get; init; }
+    /// <summary>Draw an fps / people overlay on the annotated video.</summary>
+    public bool Overlay { get; init; } = true;
+    /// <summary>Keypoints under this score are not drawn.</summary>
+    public float DrawScoreThreshold { get; init; } = 0.3f;
+
+    /// <summary>Throws <see cref="Core.PoseTrackException"/> for out-of-range values.</summary>
+    public void Validate()
+    {
+        if (ChannelCapacity < 1) throw new Core.PoseTrackException($"--channel-capacity must be at least 1 (got {ChannelCapacity})");
+        if (DetectEvery < 1) throw new Core.PoseTrackException($"--det-every must be at least 1 (got {DetectEvery})");
+        if (MaxFrames is < 1) throw new Core.PoseTrackException($"--max-frames must be at least 1 (got {MaxFrames})");
+        if (StartSeconds < 0 || double.IsNaN(StartSeconds)) throw new Core.PoseTrackException($"--start must be 0 or more seconds (got {StartSeconds})");
+        if (DrawScoreThreshold is < 0 or > 1) throw new Core.PoseTrackException($"draw score threshold must be within 0..1 (got {DrawScoreThreshold})");
+        TrackerOptions?.Validate();
+    }
+}
+
+/// <summary>Progress of a running pipeline, reported after each frame written.</summary>
+/// <param name="FramesDone">Frames through every sink.</param>
+/// <param name="FramesTotal">Frames expected (files), or null.</param>
+/// <param name="Fps">Frames per second since the start.</param>
+/// <param name="People">People in the last frame.</param>
+/// <param name="Dropped">Frames a live source dropped so far.</param>
+public sealed record PipelineProgress(long FramesDone, long? FramesTotal, double Fps, int People, long Dropped);
+
+/// <summary>Busy time of one stage over the run.</summary>
+/// <param name="Name">Stage name.</param>
+/// <param name="Frames">Frames it processed.</param>
+/// <param name="Busy">Time spent working (not waiting).</param>
+public sealed record StageSummary(string Name, long Frames, TimeSpan Busy);
+
+/// <summary>What a finished run did.</summary>
+/// <param name="Frames">Frames processed and written.</param>
+/// <param name="Elapsed">Wall time from start to the sinks' completion.</param>
+/// <param name="TracksSeen">Distinct track ids assigned.</param>
+/// <param name="DroppedFrames">Frames dropped by a live source.</param>
+/// <param name="Stopped">True when the run was stopped early (Ctrl+C, a preview window closed).</param>
+/// <param name="SourceProblem">Set when the source ended early (truncated or corrupt input): what happened.</param>
+/// <param name="Stages">Per-stage busy time.</param>
+/// <param name="FirstFrameOut">Time from the pipeline's start to the first frame written.</param>
+public sealed record PipelineSummary(long Frames, TimeSpan Elapsed, int TracksSeen, long DroppedFrames, bool Stopped,
+    string? SourceProblem, IReadOnlyList<StageSummary> Stages, TimeSpan? FirstFrameOut)
+{
+    /// <summary>Mean frames per second over the run.</summary>
+    public double MeanFps => Elapsed.TotalSeconds > 0 ? Frames / Elapsed.TotalSeconds : 0;
+}

@@ -1,0 +1,166 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using OpenCvSharp;
+using PoseTrack.Core;
+using PoseTrack.Sinks;
+using PoseTrack.Sources;
+using PoseTrack.Tracking;
+
+namespace PoseTrack.Pipeline;
+
+/// <summary>
+/// The streaming pipeline: source → detect → pose → track → render → sinks, each stage on its own task, joined by
+/// bounded channels so a slow stage holds back the ones before it (or, for live sources, old frames are dropped).
+/// Frame order is kept; completion and errors flow downstream; the sinks are completed however the run ends.
+/// </summary>
+public sealed class PosePipeline
+{
+    private readonly PoseEstimator _estimator;
+    private readonly PipelineOptions _options;
+    private readonly ILogger _logger;
+
+    /// <summary>Creates a pipeline over an estimator (which it uses but does not own).</summary>
+    public PosePipeline(PoseEstimator estimator, PipelineOptions? options = null, ILogger? logger = null)
+    {
+        _estimator = estimator;
+        _options = options ?? new PipelineOptions();
+        _options.Validate();
+        _logger = logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>
+    /// Runs the source to its end through every sink. <paramref name="stop"/> stops reading new frames and lets the
+    /// frames in flight finish (a graceful stop); <paramref name="abort"/> cancels everything at once. Either way the
+    /// sinks are completed, so the video is finalised and the JSON lines are whole.
+    /// </summary>
+    public async Task<PipelineSummary> RunAsync(IFrameSource source, IReadOnlyList<IFrameSink> sinks,
+        IProgress<PipelineProgress>? progress = null, CancellationToken stop = default, CancellationToken abort = default)
+    {
+        var info = source.Info;
+        var trackerOptions = _options.TrackerOptions ?? new TrackerOptions { MaxAge = TrackerOptions.MaxAgeForFps(info.Fps) };
+        ITracker tracker = _options.Tracker == TrackerKind.Iou ? new IouTracker(trackerOptions) : new OksTracker(trackerOptions);
+        var smoother = trackerOptions.Smooth ? new KeypointSmoother(trackerOptions) : null;
+        bool dropping = _options.DropFrames == DropFramesMode.On || (_options.DropFrames == DropFramesMode.Auto && info.IsLive);
+        bool draw = sinks.Any(s => s.NeedsImage);
+
+        int cap = _options.ChannelCapacity;
+        using var pool = new MatPool(cap * 6 + 4);
+        long dropped = 0;
+        var bounded = new BoundedChannelOptions(cap) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait };
+        var toDetect = dropping
+            ? Channel.CreateBounded<FramePacket>(new BoundedChannelOptions(cap) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.DropOldest },
+                p => { Interlocked.Increment(ref dropped); pool.Return(p.Image); })
+            : Channel.CreateBounded<FramePacket>(bounded);
+        var toPose = Channel.CreateBounded<FramePacket>(bounded);
+        var toTrack = Channel.CreateBounded<FramePacket>(bounded);
+        var toRender = Channel.CreateBounded<FramePacket>(bounded);
+        var toSinks = Channel.CreateBounded<FramePacket>(bounded);
+        var feedback = _options.DetectEvery > 1 ? Channel.CreateUnbounded<TrackBoxes>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true }) : null;
+
+        var detect = new DetectStage(_estimator.DetectorInternal, _options.DetectEvery);
+        var pose = new PoseStage(_estimator.PoseInternal, feedback?.Reader);
+        var track = new TrackStage(tracker, smoother, feedback?.Writer, trackerOptions.KeypointScoreThreshold);
+        var render = new RenderStage(draw, _estimator.Skeleton, _options.Overlay, _options.DrawScoreThreshold);
+
+        using var failed = CancellationTokenSource.CreateLinkedTokenSource(abort);
+        using var stopReading = CancellationTokenSource.CreateLinkedTokenSource(stop, failed.Token);
+        var started = Stopwatch.GetTimestamp();
+        string? sourceProblem = null;
+        long framesOut = 0; TimeSpan? firstOut = null;
+
+        Task Guard(Task t) => t.ContinueWith(x => { if (x.IsFaulted) failed.Cancel(); return x; }, TaskScheduler.Default).Unwrap();
+
+        var sourceTask = Guard(Task.Factory.StartNew(() =>
+        {
+            sourceProblem = ReadSource(source, toDetect.Writer, pool, stopReading.Token, failed.Token);
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
+        var stageTasks = new[]
+        {
+            Guard(Task.Run(() => detect.RunAsync(toDetect.Reader, toPose.Writer, failed.Token))),
+            Guard(Task.Run(() => pose.RunAsync(toPose.Reader, toTrack.Writer, failed.Token))),
+            Guard(Task.Run(() => track.RunAsync(toTrack.Reader, toRender.Writer, failed.Token))),
+            Guard(Task.Run(() => render.RunAsync(toRender.Reader, toSinks.Writer, failed.Token))),
+        };
+        var sinkTask = Guard(Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var packet in toSinks.Reader.ReadAllAsync(failed.Token).ConfigureAwait(false))
+                {
+                    var result = new FrameResult(packet.Index, packet.TimeMs, packet.Image.Cols, packet.Image.Rows, packet.Persons);
+                    foreach (var sink in sinks) sink.Write(result, sink.NeedsImage ? packet.Image : null);
+                    pool.Return(packet.Image);
+                    framesOut++;
+                    firstOut ??= Stopwatch.GetElapsedTime(started);
+                    var secs = Stopwatch.GetElapsedTime(started).TotalSeconds;
+                    progress?.Report(new PipelineProgress(framesOut, info.FrameCount, secs > 0 ? framesOut / secs : 0, packet.Persons.Count, Interlocked.Read(ref dropped)));
+                }
+            }
+            finally
+            {
+                // Finalise every sink whatever happened upstream: a half-written video must still play.
+                foreach (var sink in sinks)
+                {
+                    try { sink.Complete(); }
+                    catch (Exception e) { _logger.LogError("Could not finalise an output: {Message}", e.Message); }
+                }
+            }
+        }));
+
+        var all = stageTasks.Prepend(sourceTask).Append(sinkTask).ToArray();
+        try { await Task.WhenAll(all).ConfigureAwait(false); }
+        catch (Exception) { /* examined below: the first real error wins over the cancellations it caused */ }
+
+        var errors = all.Where(t => t.IsFaulted).SelectMany(t => t.Exception!.InnerExceptions)
+            .Where(e => e is not OperationCanceledException and not ChannelClosedException).ToList();
+        if (errors.Count > 0)
+        {
+            var first = errors[0];
+            if (first is PoseTrackException) throw first;
+            throw new PipelineException($"pipeline stopped: {first.GetType().Name}: {first.Message}", first);
+        }
+        if (abort.IsCancellationRequested) throw new OperationCanceledException(abort);
+
+        var stages = new[] { detect.Stats, pose.Stats, track.Stats, render.Stats }
+            .Select(s => new StageSummary(s.Name, s.Frames, s.Busy)).ToList();
+        return new PipelineSummary(framesOut, Stopwatch.GetElapsedTime(started), track.TracksSeen, Interlocked.Read(ref dropped),
+            stop.IsCancellationRequested, sourceProblem, stages, firstOut);
+    }
+
+    /// <summary>Reads frames into the first channel until the source ends, the run is stopped, or the frame limit.</summary>
+    private string? ReadSource(IFrameSource source, ChannelWriter<FramePacket> output, MatPool pool, CancellationToken stop, CancellationToken failed)
+    {
+        try
+        {
+            long index = 0, emitted = 0;
+            double startMs = _options.StartSeconds * 1000.0;
+            while (!stop.IsCancellationRequested)
+            {
+                if (_options.MaxFrames is { } max && emitted >= max) break;
+                var mat = pool.Rent();
+                if (!source.Read(mat, out var timeMs)) { pool.Return(mat); break; }
+                if (timeMs < startMs) { pool.Return(mat); continue; }
+                var packet = new FramePacket { Index = index++, TimeMs = timeMs, Image = mat, ReadTicks = Stopwatch.GetTimestamp() };
+                // File sources wait here when the pipeline is behind; live sources drop the oldest frame instead.
+                if (!output.TryWrite(packet))
+                {
+                    try { output.WriteAsync(packet, failed).AsTask().GetAwaiter().GetResult(); }
+                    catch { pool.Return(mat); throw; }
+                }
+                emitted++;
+            }
+            output.TryComplete();
+            return (source as IReportsEarlyEnd)?.EarlyEnd;
+        }
+        catch (Exception e)
+        {
+            output.TryComplete(e);
+            throw;
+        }
+    }
+}
+
+/// <summary>An unexpected failure inside the pipeline (not a bad input): the message names the stage's error.</summary>
+public sealed class PipelineException(string message, Exception inner) : Exception(message, inner);
