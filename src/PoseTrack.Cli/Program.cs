@@ -1,1 +1,20 @@
-return 0;
+using System.CommandLine;
+using PoseTrack.Cli;
+using PoseTrack.Cli.Commands;
+
+var root = new RootCommand("PoseTrack: real-time multi-person pose tracking (detector → top-down pose → OKS tracker → annotated video + JSON lines)");
+RunCommand.Configure(root);
+root.Subcommands.Add(ImageCommand.Create());
+root.Subcommands.Add(TrackCommand.Create());
+root.Subcommands.Add(EvalCommands.Create());
+
+var parse = root.Parse(args);
+if (parse.Errors.Count > 0)
+{
+    // Bad options are bad input: one line each, exit code 2 (System.CommandLine's own default is 1).
+    foreach (var error in parse.Errors) CliErrors.Report(error.Message);
+    Console.Error.WriteLine("Run 'posetrack --help' for the options.");
+    return CliErrors.BadInput;
+}
+// Ctrl+C is handled by the commands themselves (first press drains and finalises, second exits at once).
+return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

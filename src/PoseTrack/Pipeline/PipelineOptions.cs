@@ -37,8 +37,10 @@ public sealed record PipelineOptions
     public double StartSeconds { get; init; }
     /// <summary>Tracker choice.</summary>
     public TrackerKind Tracker { get; init; } = TrackerKind.Oks;
-    /// <summary>Tracker thresholds and smoothing; null = defaults with max-age one second of the source's frame rate.</summary>
-    public TrackerOptions? TrackerOptions { get; init; }
+    /// <summary>Tracker thresholds and smoothing (its MaxAge is replaced by <see cref="MaxAgeFrames"/>).</summary>
+    public TrackerOptions TrackerOptions { get; init; } = new();
+    /// <summary>Frames an unmatched track survives; null = one second of the source's frame rate.</summary>
+    public int? MaxAgeFrames { get; init; }
     /// <summary>Draw an fps / people overlay on the annotated video.</summary>
     public bool Overlay { get; init; } = true;
     /// <summary>Keypoints under this score are not drawn.</summary>
@@ -52,7 +54,9 @@ public sealed record PipelineOptions
         if (MaxFrames is < 1) throw new Core.PoseTrackException($"--max-frames must be at least 1 (got {MaxFrames})");
         if (StartSeconds < 0 || double.IsNaN(StartSeconds)) throw new Core.PoseTrackException($"--start must be 0 or more seconds (got {StartSeconds})");
         if (DrawScoreThreshold is < 0 or > 1) throw new Core.PoseTrackException($"draw score threshold must be within 0..1 (got {DrawScoreThreshold})");
-        TrackerOptions?.Validate();
+        if (MaxAgeFrames is < 0) throw new Core.PoseTrackException($"--max-age must be 0 or more frames (got {MaxAgeFrames})");
+        try { TrackerOptions.Validate(); }
+        catch (ArgumentException e) { throw new Core.PoseTrackException(e.Message); }
     }
 }
 

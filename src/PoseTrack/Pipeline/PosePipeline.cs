@@ -39,7 +39,7 @@ public sealed class PosePipeline
         IProgress<PipelineProgress>? progress = null, CancellationToken stop = default, CancellationToken abort = default)
     {
         var info = source.Info;
-        var trackerOptions = _options.TrackerOptions ?? new TrackerOptions { MaxAge = TrackerOptions.MaxAgeForFps(info.Fps) };
+        var trackerOptions = _options.TrackerOptions with { MaxAge = _options.MaxAgeFrames ?? TrackerOptions.MaxAgeForFps(info.Fps) };
         ITracker tracker = _options.Tracker == TrackerKind.Iou ? new IouTracker(trackerOptions) : new OksTracker(trackerOptions);
         var smoother = trackerOptions.Smooth ? new KeypointSmoother(trackerOptions) : null;
         bool dropping = _options.DropFrames == DropFramesMode.On || (_options.DropFrames == DropFramesMode.Auto && info.IsLive);

@@ -1,0 +1,60 @@
+using System.Runtime.InteropServices;
+using OpenCvSharp;
+using PoseTrack.Core;
+
+namespace PoseTrack.Cli;
+
+/// <summary>Exit codes and the one-line error reporting every command shares: no stack traces for bad input.</summary>
+internal static class CliErrors
+{
+    public const int Ok = 0;
+    public const int Internal = 1;
+    public const int BadInput = 2;
+    public const int Interrupted = 130;
+
+    public static int Report(string message, int code = BadInput)
+    {
+        Console.Error.WriteLine($"posetrack: error: {message}");
+        return code;
+    }
+
+    /// <summary>Runs a command body, turning known failures into one clear line and an exit code.</summary>
+    public static async Task<int> GuardAsync(Func<Task<int>> body)
+    {
+        try
+        {
+            EnsureNativeRuntime();
+            return await body().ConfigureAwait(false);
+        }
+        catch (PoseTrackException e) { return Report(e.Message, e.ExitCode); }
+        catch (OperationCanceledException) { return Report("interrupted", Interrupted); }
+        catch (Exception e) when (e is DllNotFoundException or TypeInitializationException && e.ToString().Contains("OpenCvSharpExtern", StringComparison.Ordinal))
+        { return Report(NativeHint, BadInput); }
+        catch (OpenCVException e) { return Report($"OpenCV: {e.Message}", BadInput); }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine($"posetrack: internal error: {e.GetType().Name}: {e.Message}");
+            if (Environment.GetEnvironmentVariable("POSETRACK_DEBUG") == "1") Console.Error.WriteLine(e);
+            return Internal;
+        }
+    }
+
+    public static int Guard(Func<int> body) => GuardAsync(() => Task.FromResult(body())).GetAwaiter().GetResult();
+
+    private const string NativeHint =
+        "the OpenCV native runtime cannot be loaded: libgtk-3.so.0 is missing. Install it with: sudo apt-get install -y libgtk-3-0 (Debian 13/Ubuntu 24.04: libgtk-3-0t64), or run scripts/setup.sh";
+
+    private static bool _nativeChecked;
+
+    /// <summary>
+    /// OpenCvSharp's native library links GTK 3; without it every OpenCV call fails with a DllNotFoundException deep
+    /// inside a type initialiser. Checking once up front turns that into a message naming the package to install.
+    /// </summary>
+    private static void EnsureNativeRuntime()
+    {
+        if (_nativeChecked) return;
+        if (OperatingSystem.IsLinux() && !NativeLibrary.TryLoad("libgtk-3.so.0", out _))
+            throw new PoseTrackException(NativeHint);
+        _nativeChecked = true;
+    }
+}

@@ -1,0 +1,85 @@
+using System.CommandLine;
+using System.Diagnostics;
+using OpenCvSharp;
+using PoseTrack.Core;
+using PoseTrack.Evaluation;
+
+namespace PoseTrack.Cli.Commands;
+
+/// <summary><c>posetrack eval coco</c> and <c>posetrack eval mot</c>: accuracy against annotated data.</summary>
+internal static class EvalCommands
+{
+    public static Command Create()
+    {
+        var eval = new Command("eval", "Measure accuracy against ground truth");
+        eval.Subcommands.Add(Coco());
+        eval.Subcommands.Add(Mot());
+        return eval;
+    }
+
+    private static Command Coco()
+    {
+        var cmd = new Command("coco", "COCO keypoint AP (pycocotools semantics) of the models on COCO-annotated images");
+        var annotations = new Option<string>("--annotations") { Description = "COCO person_keypoints ground-truth JSON", Required = true };
+        var images = new Option<string>("--images") { Description = "Folder holding the images the annotations name", Required = true };
+        var results = new Option<string>("--results") { Description = "Where to write the COCO results list (JSON)", Required = true };
+        var gtBoxes = new Option<bool>("--gt-boxes") { Description = "Use every non-crowd annotated person's box (score 1) instead of the detector" };
+        var quiet = new Option<bool>("--quiet") { Description = "Only warnings and the metrics" };
+        var models = new ModelArgs();
+        cmd.Options.Add(annotations); cmd.Options.Add(images); cmd.Options.Add(results); cmd.Options.Add(gtBoxes); cmd.Options.Add(quiet);
+        models.AddTo(cmd);
+        cmd.SetAction((r, ct) => CliErrors.GuardAsync(() =>
+        {
+            using var loggers = Logging.Create(r.GetValue(quiet), false);
+            var gt = CocoKeypointsFile.Load(r.GetValue(annotations)!);
+            var imageDir = r.GetValue(images)!;
+            if (!Directory.Exists(imageDir)) throw new PoseTrackException($"images folder not found: {imageDir}");
+            var resultsPath = r.GetValue(results)!;
+            OutputPaths.EnsureWritable(resultsPath);
+            using var estimator = PoseEstimator.Create(models.Build(r, loggers));
+            bool useGt = r.GetValue(gtBoxes);
+
+            var found = new List<CocoKeypointResult>();
+            var sw = Stopwatch.StartNew();
+            foreach (var image in gt.Images)
+            {
+                ct.ThrowIfCancellationRequested();
+                var path = Path.Combine(imageDir, image.FileName);
+                using var mat = ImageFiles.Read(path);
+                IReadOnlyList<Person> persons;
+                if (useGt)
+                {
+                    var boxes = gt.Annotations
+                        .Where(a => a.ImageId == image.Id && !a.IsCrowd)
+                        .Select(a => new PersonDetection(new BoxF((float)a.Bbox.X, (float)a.Bbox.Y, (float)a.Bbox.Width, (float)a.Bbox.Height), 1f))
+                        .ToList();
+                    persons = estimator.EstimateInBoxes(mat, boxes);
+                }
+                else persons = estimator.Estimate(mat);
+                found.AddRange(persons.Select(p => CocoKeypointResult.FromPerson(image.Id, p)));
+            }
+            CocoResultsFile.Write(resultsPath, found);
+            var stats = CocoKeypointEvaluator.Evaluate(gt, found);
+            Console.Error.WriteLine($"{gt.Images.Count} images, {found.Count} persons in {sw.Elapsed.TotalSeconds:F1} s; results: {resultsPath}");
+            Console.WriteLine(stats.FormatSummary());
+            return Task.FromResult(CliErrors.Ok);
+        }));
+        return cmd;
+    }
+
+    private static Command Mot()
+    {
+        var cmd = new Command("mot", "CLEAR-MOT (MOTA, MOTP, IDSW) and IDF1 of a tracking result against MOTChallenge ground truth");
+        var gt = new Option<string>("--gt") { Description = "Ground truth, MOTChallenge text (frame,id,x,y,w,h,conf[,class,...])", Required = true };
+        var hyp = new Option<string>("--hyp") { Description = "Tracker output, MOTChallenge text", Required = true };
+        var noClass = new Option<bool>("--no-class-filter") { Description = "Do not read column 8 as a class (MOT15 3-D files)" };
+        cmd.Options.Add(gt); cmd.Options.Add(hyp); cmd.Options.Add(noClass);
+        cmd.SetAction(r => CliErrors.Guard(() =>
+        {
+            var metrics = MotEvaluator.EvaluateFiles(r.GetValue(gt)!, r.GetValue(hyp)!, !r.GetValue(noClass));
+            Console.WriteLine(metrics.Summary());
+            return CliErrors.Ok;
+        }));
+        return cmd;
+    }
+}

@@ -1,0 +1,65 @@
+using System.CommandLine;
+using Microsoft.Extensions.Logging;
+using PoseTrack.Core;
+using PoseTrack.Detection;
+using PoseTrack.Inference;
+using PoseTrack.Pose;
+
+namespace PoseTrack.Cli;
+
+/// <summary>The options every command that runs the models shares: models folder, models, device, threads, thresholds.</summary>
+internal sealed class ModelArgs
+{
+    public Option<string?> Models { get; } = new("--models") { Description = "Folder with models.json and the model files (default: the models shipped beside the binary)" };
+    public Option<string?> Detector { get; } = new("--detector") { Description = "Person detector: rtmdet-nano (alias rtmdet), yolox-nano (alias yolox), or a path to an .onnx file" };
+    public Option<string?> PoseModel { get; } = new("--pose-model") { Description = "Pose model name from models.json or a path to an .onnx file (heatmap or SimCC outputs)" };
+    public Option<string> Device { get; } = new("--device") { Description = "Execution provider: auto, cpu, cuda, tensorrt", DefaultValueFactory = _ => "auto" };
+    public Option<int> Threads { get; } = new("--threads") { Description = "ONNX Runtime intra-op threads per model (0 = one per core)", DefaultValueFactory = _ => 0 };
+    public Option<float> DetThreshold { get; } = new("--det-threshold") { Description = "Detector score threshold", DefaultValueFactory = _ => 0.3f };
+    public Option<float> MinBox { get; } = new("--min-box") { Description = "Drop detections narrower or shorter than this many pixels", DefaultValueFactory = _ => 4f };
+    public Option<bool> Flip { get; } = new("--flip") { Description = "Flip test: also run the mirrored crop and average (about 2x pose time)" };
+    public Option<bool> Dark { get; } = new("--dark") { Description = "DARK sub-pixel refinement of heatmap peaks" };
+    public Option<string> Batching { get; } = new("--pose-batching") { Description = "auto (one batched run per frame when possible) or loop (one run per crop)", DefaultValueFactory = _ => "auto" };
+
+    public void AddTo(Command command)
+    {
+        foreach (var o in new Option[] { Models, Detector, PoseModel, Device, Threads, DetThreshold, MinBox, Flip, Dark, Batching })
+            command.Options.Add(o);
+    }
+
+    public PoseEstimatorOptions Build(ParseResult r, ILoggerFactory loggers)
+    {
+        var deviceText = r.GetValue(Device) ?? "auto";
+        var device = InferenceOptions.ParseDevice(deviceText)
+            ?? throw new PoseTrackException($"unknown --device '{deviceText}' (use auto, cpu, cuda or tensorrt)");
+        int threads = r.GetValue(Threads);
+        if (threads < 0) throw new PoseTrackException($"--threads must be 0 or more (got {threads})");
+        float thr = r.GetValue(DetThreshold);
+        if (thr is < 0 or > 1 || float.IsNaN(thr)) throw new PoseTrackException($"--det-threshold must be within 0..1 (got {thr})");
+        float minBox = r.GetValue(MinBox);
+        if (minBox < 0 || float.IsNaN(minBox)) throw new PoseTrackException($"--min-box must be 0 or more (got {minBox})");
+        var batching = (r.GetValue(Batching) ?? "auto").ToLowerInvariant() switch
+        {
+            "auto" => PoseBatching.Auto,
+            "loop" => PoseBatching.Loop,
+            var b => throw new PoseTrackException($"unknown --pose-batching '{b}' (use auto or loop)"),
+        };
+        return new PoseEstimatorOptions
+        {
+            ModelsDirectory = r.GetValue(Models),
+            Detector = NormaliseDetector(r.GetValue(Detector)),
+            PoseModel = r.GetValue(PoseModel),
+            Detection = new DetectorOptions(thr, minBox),
+            Pose = new PoseOptions(Flip: r.GetValue(Flip), Dark: r.GetValue(Dark), Batching: batching),
+            Inference = new InferenceOptions(device, threads),
+            LoggerFactory = loggers,
+        };
+    }
+
+    private static string? NormaliseDetector(string? d) => d?.ToLowerInvariant() switch
+    {
+        "rtmdet" => "rtmdet-nano",
+        "yolox" => "yolox-nano",
+        _ => d,
+    };
+}

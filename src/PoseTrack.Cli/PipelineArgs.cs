@@ -1,0 +1,101 @@
+using System.CommandLine;
+using PoseTrack.Core;
+using PoseTrack.Pipeline;
+using PoseTrack.Tracking;
+
+namespace PoseTrack.Cli;
+
+/// <summary>Options of the commands that run the streaming pipeline (<c>posetrack</c> and <c>posetrack track</c>).</summary>
+internal sealed class PipelineArgs
+{
+    public Option<string?> Input { get; } = new("--input", "-i") { Description = "Video file, camera index (0), image folder, or stream URL (rtsp://, http://)" };
+    public Option<int?> Camera { get; } = new("--camera") { Description = "Camera index (same as --input N)" };
+    public Option<string?> Json { get; } = new("--json") { Description = "JSON lines log: a header line, then one line per frame (flushed per line)" };
+    public Option<string?> Mot { get; } = new("--mot") { Description = "MOTChallenge text of the tracked boxes (frame,id,x,y,w,h,score,-1,-1,-1)" };
+    public Option<string?> PoseTrackJson { get; } = new("--posetrack") { Description = "PoseTrack18-style JSON of the tracked poses" };
+    public Option<string> Tracker { get; } = new("--tracker") { Description = "oks (Simple Baselines flow-free, default) or iou (box IoU baseline)", DefaultValueFactory = _ => "oks" };
+    public Option<int> DetEvery { get; } = new("--det-every") { Description = "Run the detector every k frames; between, boxes come from the tracked poses", DefaultValueFactory = _ => 1 };
+    public Option<string> Smooth { get; } = new("--smooth") { Description = "One Euro keypoint smoothing: on or off", DefaultValueFactory = _ => "on" };
+    public Option<double> MinCutoff { get; } = new("--smooth-min-cutoff") { Description = "One Euro minimum cutoff frequency (Hz)", DefaultValueFactory = _ => new TrackerOptions().MinCutoff };
+    public Option<double> Beta { get; } = new("--smooth-beta") { Description = "One Euro speed coefficient", DefaultValueFactory = _ => new TrackerOptions().Beta };
+    public Option<double> DCutoff { get; } = new("--smooth-d-cutoff") { Description = "One Euro derivative cutoff frequency (Hz)", DefaultValueFactory = _ => new TrackerOptions().DCutoff };
+    public Option<float> MatchThreshold { get; } = new("--match-threshold") { Description = "OKS a pose needs with a track's last pose to continue it", DefaultValueFactory = _ => new TrackerOptions().MatchThreshold };
+    public Option<float> IouThreshold { get; } = new("--iou-threshold") { Description = "Box IoU needed to match (IoU tracker, and the OKS tracker's fallback)", DefaultValueFactory = _ => new TrackerOptions().IouMatchThreshold };
+    public Option<float> KeypointThreshold { get; } = new("--kp-threshold") { Description = "Keypoint score a joint needs to count in OKS matching", DefaultValueFactory = _ => new TrackerOptions().KeypointScoreThreshold };
+    public Option<int?> MaxAge { get; } = new("--max-age") { Description = "Frames an unmatched track survives (default: one second of video)" };
+    public Option<long?> MaxFrames { get; } = new("--max-frames") { Description = "Stop after this many frames" };
+    public Option<double> Start { get; } = new("--start") { Description = "Skip to this time in seconds", DefaultValueFactory = _ => 0 };
+    public Option<string> DropFrames { get; } = new("--drop-frames") { Description = "auto (drop for cameras and streams), on, off", DefaultValueFactory = _ => "auto" };
+    public Option<int> ChannelCapacity { get; } = new("--channel-capacity") { Description = "Frames each channel between stages holds", DefaultValueFactory = _ => 4 };
+    public Option<double> FolderFps { get; } = new("--fps") { Description = "Frame rate of an image folder input", DefaultValueFactory = _ => 25 };
+    public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "No progress, only warnings, errors and the summary" };
+    public Option<bool> Verbose { get; } = new("--verbose") { Description = "Debug log lines" };
+
+    public void AddTo(Command command)
+    {
+        foreach (var o in new Option[] { Input, Camera, Json, Mot, PoseTrackJson, Tracker, DetEvery, Smooth, MinCutoff, Beta, DCutoff,
+                     MatchThreshold, IouThreshold, KeypointThreshold, MaxAge, MaxFrames, Start, DropFrames, ChannelCapacity, FolderFps, Quiet, Verbose })
+            command.Options.Add(o);
+    }
+
+    /// <summary>The input as given: --input, or --camera N.</summary>
+    public string? InputOf(ParseResult r)
+    {
+        var input = r.GetValue(Input);
+        var camera = r.GetValue(Camera);
+        if (input is not null && camera is not null) throw new PoseTrackException("give either --input or --camera, not both");
+        return camera is { } c ? c.ToString(System.Globalization.CultureInfo.InvariantCulture) : input;
+    }
+
+    public PipelineOptions Build(ParseResult r, bool overlay)
+    {
+        var tracker = (r.GetValue(Tracker) ?? "oks").ToLowerInvariant() switch
+        {
+            "oks" => TrackerKind.Oks,
+            "iou" => TrackerKind.Iou,
+            var t => throw new PoseTrackException($"unknown --tracker '{t}' (use oks or iou)"),
+        };
+        bool smooth = (r.GetValue(Smooth) ?? "on").ToLowerInvariant() switch
+        {
+            "on" or "true" or "yes" => true,
+            "off" or "false" or "no" => false,
+            var s => throw new PoseTrackException($"--smooth must be on or off (got '{s}')"),
+        };
+        var drop = (r.GetValue(DropFrames) ?? "auto").ToLowerInvariant() switch
+        {
+            "auto" => DropFramesMode.Auto,
+            "on" => DropFramesMode.On,
+            "off" => DropFramesMode.Off,
+            var d => throw new PoseTrackException($"--drop-frames must be auto, on or off (got '{d}')"),
+        };
+        int? maxAge = r.GetValue(MaxAge);
+        if (maxAge is < 0) throw new PoseTrackException($"--max-age must be 0 or more frames (got {maxAge})");
+        var trackerOptions = new TrackerOptions
+        {
+            MatchThreshold = r.GetValue(MatchThreshold),
+            IouMatchThreshold = r.GetValue(IouThreshold),
+            KeypointScoreThreshold = r.GetValue(KeypointThreshold),
+            Smooth = smooth,
+            MinCutoff = r.GetValue(MinCutoff),
+            Beta = r.GetValue(Beta),
+            DCutoff = r.GetValue(DCutoff),
+        };
+        var options = new PipelineOptions
+        {
+            ChannelCapacity = r.GetValue(ChannelCapacity),
+            DetectEvery = r.GetValue(DetEvery),
+            DropFrames = drop,
+            MaxFrames = r.GetValue(MaxFrames),
+            StartSeconds = r.GetValue(Start),
+            Tracker = tracker,
+            // Max age defaults to one second of the input's frame rate, which is known only once the source is open.
+            TrackerOptions = trackerOptions,
+            MaxAgeFrames = maxAge,
+            Overlay = overlay,
+        };
+        options.Validate();
+        double fps = r.GetValue(FolderFps);
+        if (fps <= 0 || double.IsNaN(fps)) throw new PoseTrackException($"--fps must be above 0 (got {fps})");
+        return options;
+    }
+}
