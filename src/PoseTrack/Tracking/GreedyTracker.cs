@@ -38,8 +38,12 @@ public abstract class GreedyTracker : ITracker
     /// <inheritdoc />
     public IReadOnlyList<TrackState> LiveTracks => _tracks;
 
+    /// <summary>The smoother applied to the output (null when smoothing is off); exposed for tests.</summary>
+    internal KeypointSmoother? Smoother => _smoother;
+
     /// <summary>
-    /// Similarity of <paramref name="person"/> to <paramref name="track"/>'s last observation (higher = more alike,
+    /// Similarity of <paramref name="person"/> to <paramref name="track"/>'s expected box and pose
+    /// (<see cref="TrackState.PredictedBox"/>, <see cref="TrackState.PredictedKeypoints"/>; higher = more alike,
     /// comparable across pairs because the greedy step orders all pairs by it). Returns false when the pair must not
     /// be matched (below its threshold, or not comparable).
     /// </summary>
@@ -56,11 +60,12 @@ public abstract class GreedyTracker : ITracker
             if (detections[p] is null) throw new ArgumentException($"Person {p} of the frame is null.", nameof(detections));
         PrepareScratch(personCount, trackCount);
 
-        // 1. Every pair that may be matched, with its similarity.
+        // 1. Every pair that may be matched, with its similarity to where the track is expected now.
         _candidates.Clear();
         for (int t = 0; t < trackCount; t++)
         {
             var track = _tracks[t];
+            track.Predict(timeSeconds, Options.PredictMotion);
             for (int p = 0; p < personCount; p++)
                 if (TryScore(detections[p], track, out float similarity))
                     _candidates.Add(new Candidate(similarity, t, track.Id, p));

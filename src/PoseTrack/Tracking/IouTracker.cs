@@ -16,7 +16,7 @@ public sealed class IouTracker : GreedyTracker
     /// <inheritdoc />
     protected override bool TryScore(Person person, TrackState track, out float similarity)
     {
-        similarity = BoxF.IoU(person.Box, track.Box);
+        similarity = BoxF.IoU(person.Box, track.PredictedBox);
         return similarity >= Options.IouMatchThreshold; // false for NaN
     }
 }

@@ -6,7 +6,8 @@ namespace PoseTrack.Tracking;
 /// The flow-free pose tracker of Simple Baselines (Xiao et al. 2018): a new pose is matched to the track whose last
 /// pose it resembles most by OKS, with global greedy matching.
 /// <para>OKS uses the skeleton's (COCO) sigmas and, as scale s², the area of the <b>track's last box</b> (COCO uses
-/// the reference object's area; the track is the reference here). Only keypoints whose scores reach
+/// the reference object's area; the track is the reference here). The track's pose is its last one, moved by its
+/// velocity when <see cref="TrackerOptions.PredictMotion"/> is on. Only keypoints whose scores reach
 /// <see cref="TrackerOptions.KeypointScoreThreshold"/> on both poses count. When fewer than
 /// <see cref="TrackerOptions.MinSharedKeypoints"/> qualify (or the skeletons differ), the pair is compared by box IoU
 /// against <see cref="TrackerOptions.IouMatchThreshold"/> instead; both similarities lie in [0, 1] with 1 meaning
@@ -22,7 +23,7 @@ public sealed class OksTracker : GreedyTracker
     protected override bool TryScore(Person person, TrackState track, out float similarity)
     {
         var o = Options;
-        ReadOnlySpan<Keypoint> pose = person.Keypoints, last = track.Keypoints;
+        ReadOnlySpan<Keypoint> pose = person.Keypoints, last = track.PredictedKeypoints;
         if (ReferenceEquals(person.Skeleton, track.Skeleton) && pose.Length == last.Length && pose.Length == person.Skeleton.Count
             && Oks.SharedJoints(pose, last, o.KeypointScoreThreshold) >= o.MinSharedKeypoints)
         {
@@ -30,7 +31,7 @@ public sealed class OksTracker : GreedyTracker
                 o.KeypointScoreThreshold, o.KeypointScoreThreshold);
             return similarity >= o.MatchThreshold; // false for NaN (non-finite coordinates)
         }
-        similarity = BoxF.IoU(person.Box, track.Box);
+        similarity = BoxF.IoU(person.Box, track.PredictedBox);
         return similarity >= o.IouMatchThreshold;
     }
 

@@ -55,7 +55,8 @@ public sealed class OneEuroFilter
         if (dt > 0) _interval = dt; else dt = _interval;
         _time = timeSeconds;
 
-        // Speed from the previous filtered value (as in the paper), smoothed so that jitter does not open the cutoff.
+        // Speed from the previous filtered value, as in the paper's pseudo-code (some implementations use the previous
+        // raw value); it includes the current lag, so lag itself opens the cutoff. Smoothed so jitter does not.
         double rawSpeed = (value - _value) / dt;
         _speed += Alpha(DCutoff, dt) * (rawSpeed - _speed);
         double cutoff = MinCutoff + Beta * Math.Abs(_speed);
