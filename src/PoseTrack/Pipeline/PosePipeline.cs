@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using OpenCvSharp;
 using PoseTrack.Core;
+using PoseTrack.Rendering;
 using PoseTrack.Sinks;
 using PoseTrack.Sources;
 using PoseTrack.Tracking;
@@ -41,7 +42,6 @@ public sealed class PosePipeline
         var info = source.Info;
         var trackerOptions = _options.TrackerOptions with { MaxAge = _options.MaxAgeFrames ?? TrackerOptions.MaxAgeForFps(info.Fps) };
         ITracker tracker = _options.Tracker == TrackerKind.Iou ? new IouTracker(trackerOptions) : new OksTracker(trackerOptions);
-        var smoother = trackerOptions.Smooth ? new KeypointSmoother(trackerOptions) : null;
         bool dropping = _options.DropFrames == DropFramesMode.On || (_options.DropFrames == DropFramesMode.Auto && info.IsLive);
         bool draw = sinks.Any(s => s.NeedsImage);
 
@@ -61,8 +61,8 @@ public sealed class PosePipeline
 
         var detect = new DetectStage(_estimator.DetectorInternal, _options.DetectEvery);
         var pose = new PoseStage(_estimator.PoseInternal, feedback?.Reader);
-        var track = new TrackStage(tracker, smoother, feedback?.Writer, trackerOptions.KeypointScoreThreshold);
-        var render = new RenderStage(draw, _estimator.Skeleton, _options.Overlay, _options.DrawScoreThreshold);
+        var track = new TrackStage(tracker, feedback?.Writer);
+        var render = new RenderStage(draw, new SkeletonRenderer(new RenderOptions { ScoreThreshold = _options.DrawScoreThreshold }), _options.Overlay);
 
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(abort);
         using var stopReading = CancellationTokenSource.CreateLinkedTokenSource(stop, failed.Token);

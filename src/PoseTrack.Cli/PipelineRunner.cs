@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using PoseTrack.Core;
+using PoseTrack.Pipeline;
+using PoseTrack.Sinks;
+using PoseTrack.Sources;
+using Spectre.Console;
+
+namespace PoseTrack.Cli;
+
+/// <summary>What one pipeline run writes.</summary>
+internal sealed record RunOutputs(string? Video, string? Json, string? Mot, string? PoseTrackJson, bool Show, string? FourCc);
+
+/// <summary>
+/// Runs the pipeline for the CLI: opens the source and sinks, shows progress (a live bar on a terminal, a plain line
+/// every few seconds when redirected, nothing with --quiet), handles Ctrl+C (first press drains and finalises,
+/// second press stops at once) and prints the summary.
+/// </summary>
+internal static class PipelineRunner
+{
+    public static async Task<int> RunAsync(string input, RunOutputs outputs, PoseEstimatorOptions estimatorOptions,
+        PipelineOptions pipelineOptions, FrameSourceOptions sourceOptions, bool quiet, ILoggerFactory loggers)
+    {
+        var log = loggers.CreateLogger("posetrack");
+        OutputPaths.EnsureDistinct(("--output", outputs.Video), ("--json", outputs.Json), ("--mot", outputs.Mot), ("--posetrack", outputs.PoseTrackJson));
+        foreach (var path in new[] { outputs.Video, outputs.Json, outputs.Mot, outputs.PoseTrackJson })
+            if (path is not null) OutputPaths.EnsureWritable(path);
+
+        using var stop = new CancellationTokenSource();
+        using var abort = new CancellationTokenSource();
+        int presses = 0;
+        void OnInterrupt()
+        {
+            if (Interlocked.Increment(ref presses) == 1)
+            {
+                Console.Error.WriteLine("posetrack: stopping: finishing the frames in flight (press Ctrl+C again to quit now)");
+                stop.Cancel();
+            }
+            else abort.Cancel();
+        }
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; OnInterrupt(); };
+        Console.CancelKeyPress += onCancel;
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; OnInterrupt(); });
+
+        try
+        {
+            using var source = FrameSources.Open(input, sourceOptions);
+            var info = source.Info;
+            using var estimator = PoseEstimator.Create(estimatorOptions);
+            var sinks = new List<IFrameSink>();
+            try
+            {
+                if (outputs.Video is not null) sinks.Add(new VideoFileSink(outputs.Video, info.Width, info.Height, info.Fps, outputs.FourCc));
+                if (outputs.Json is not null)
+                    sinks.Add(new JsonLinesSink(outputs.Json, new JsonLinesHeader(info.Description, info.Width, info.Height, info.Fps, info.FrameCount,
+                        estimator.DetectorName, estimator.PoseModelName, estimator.Skeleton)));
+                if (outputs.Mot is not null) sinks.Add(new MotFileSink(outputs.Mot));
+                if (outputs.PoseTrackJson is not null) sinks.Add(new PoseTrackJsonSink(outputs.PoseTrackJson, estimator.Skeleton));
+                if (outputs.Show) sinks.Add(new PreviewWindowSink("posetrack", () => stop.Cancel()));
+
+                log.LogInformation("Input {Input}: {W}x{H} at {Fps:F2} fps{Frames}; models {Detector} + {Pose} on {Provider}",
+                    info.Description, info.Width, info.Height, info.Fps, info.FrameCount is { } n ? $", {n} frames" : "",
+                    estimator.DetectorName, estimator.PoseModelName, estimator.Provider);
+
+                var pipeline = new PosePipeline(estimator, pipelineOptions, log);
+                long? total = info.FrameCount is { } fc ? Math.Min(fc, pipelineOptions.MaxFrames ?? long.MaxValue) : pipelineOptions.MaxFrames;
+                var summary = await RunWithProgressAsync(pipeline, source, sinks, total, quiet, stop.Token, abort.Token).ConfigureAwait(false);
+
+                PrintSummary(summary, outputs, quiet);
+                if (summary.SourceProblem is not null)
+                    return CliErrors.Report($"input {info.Description}: {summary.SourceProblem}; the {summary.Frames} frames before it were written");
+                return summary.Stopped ? CliErrors.Interrupted : CliErrors.Ok;
+            }
+            finally
+            {
+                foreach (var s in sinks) s.Dispose();
+            }
+        }
+        catch (OperationCanceledException) when (abort.IsCancellationRequested)
+        {
+            Console.Error.WriteLine("posetrack: interrupted; outputs were closed at the last complete frame");
+            return CliErrors.Interrupted;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+
+    private static async Task<PipelineSummary> RunWithProgressAsync(PosePipeline pipeline, IFrameSource source, IReadOnlyList<IFrameSink> sinks,
+        long? total, bool quiet, CancellationToken stop, CancellationToken abort)
+    {
+        if (quiet) return await pipeline.RunAsync(source, sinks, null, stop, abort).ConfigureAwait(false);
+
+        if (!Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive)
+        {
+            PipelineSummary? summary = null;
+            await AnsiConsole.Progress()
+                .AutoClear(false)
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                .StartAsync(async ctx =>
+                {
+                    var task = ctx.AddTask("frames", maxValue: total ?? 1);
+                    task.IsIndeterminate = total is null;
+                    var progress = new Progress<PipelineProgress>(p =>
+                    {
+                        task.Value = total is null ? 0 : p.FramesDone;
+                        task.Description = string.Create(CultureInfo.InvariantCulture,
+                            $"{p.FramesDone}{(total is { } t ? "/" + t : "")} frames  {p.Fps:F1} fps  {p.People} people{(p.Dropped > 0 ? $"  {p.Dropped} dropped" : "")}");
+                    });
+                    summary = await pipeline.RunAsync(source, sinks, progress, stop, abort).ConfigureAwait(false);
+                    task.Value = task.MaxValue;
+                }).ConfigureAwait(false);
+            return summary!;
+        }
+
+        // Redirected: a plain line every few seconds on stderr, nothing that needs a terminal.
+        var every = TimeSpan.FromSeconds(5);
+        var last = Stopwatch.GetTimestamp();
+        var plain = new SynchronousProgress<PipelineProgress>(p =>
+        {
+            if (Stopwatch.GetElapsedTime(last) < every) return;
+            last = Stopwatch.GetTimestamp();
+            string eta = total is { } t && p.Fps > 0 ? $", eta {TimeSpan.FromSeconds((t - p.FramesDone) / p.Fps):hh\\:mm\\:ss}" : "";
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"progress: frame {p.FramesDone}{(total is { } tt ? "/" + tt : "")}, {p.Fps:F1} fps, {p.People} people{eta}"));
+        });
+        return await pipeline.RunAsync(source, sinks, plain, stop, abort).ConfigureAwait(false);
+    }
+
+    private static void PrintSummary(PipelineSummary s, RunOutputs outputs, bool quiet)
+    {
+        var written = new[] { outputs.Video, outputs.Json, outputs.Mot, outputs.PoseTrackJson }.Where(p => p is not null).Select(p => Path.GetFullPath(p!));
+        if (Console.IsOutputRedirected || quiet)
+        {
+            // Machine-readable: key=value lines on stdout.
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"frames={s.Frames} seconds={s.Elapsed.TotalSeconds:F2} fps={s.MeanFps:F2} tracks={s.TracksSeen} dropped={s.DroppedFrames} stopped={(s.Stopped ? "true" : "false")}"));
+            foreach (var w in written) Console.WriteLine($"wrote={w}");
+            return;
+        }
+        var table = new Table().AddColumns("frames", "time", "mean fps", "tracks seen", "dropped frames");
+        table.AddRow(s.Frames.ToString(CultureInfo.InvariantCulture), $"{s.Elapsed.TotalSeconds:F1} s", s.MeanFps.ToString("F1", CultureInfo.InvariantCulture),
+            s.TracksSeen.ToString(CultureInfo.InvariantCulture), s.DroppedFrames.ToString(CultureInfo.InvariantCulture));
+        AnsiConsole.Write(table);
+        foreach (var w in written) AnsiConsole.MarkupLineInterpolated($"wrote [green]{w}[/]");
+    }
+
+    /// <summary>IProgress that runs the callback on the reporting thread (Progress&lt;T&gt; would post to the thread pool).</summary>
+    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}
