@@ -365,21 +365,30 @@ public class OnnxGraphEditorTests(ITestOutputHelper output)
                     samples[c][i] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds / itemsPerRun[c];
                 }
             }
-            double loopOrig = Median(samples[0]), loopDyn = Median(samples[1]), batch4 = Median(samples[2]), batch8 = Median(samples[3]);
-            string report = string.Format(CultureInfo.InvariantCulture,
-                "per-crop latency, median of {0} runs after {1} warm-up, {2} logical CPUs, ORT default threads, ORT_ENABLE_ALL:\n" +
-                "  loop 8 x batch 1 (original model): {3:F2} ms/crop\n" +
-                "  loop 8 x batch 1 (dynamic model):  {4:F2} ms/crop\n" +
-                "  1 x batch 4 (dynamic model):       {5:F2} ms/crop\n" +
-                "  1 x batch 8 (dynamic model):       {6:F2} ms/crop  (speed-up vs loop: {7:F2}x)",
-                runs, warmup, Environment.ProcessorCount, loopOrig, loopDyn, batch4, batch8, loopOrig / batch8);
-            output.WriteLine(report);
-            Console.WriteLine(report);
+            string[] labels =
+            [
+                "loop 8 x batch 1 (original model)",
+                "loop 8 x batch 1 (dynamic model) ",
+                "1 x batch 4 (dynamic model)      ",
+                "1 x batch 8 (dynamic model)      ",
+            ];
+            var report = new System.Text.StringBuilder(string.Format(CultureInfo.InvariantCulture,
+                "per-crop latency over {0} interleaved runs after {1} warm-up; {2} logical CPUs, ORT default threads, ORT_ENABLE_ALL; load average {3}\n",
+                runs, warmup, Environment.ProcessorCount, LoadAverage()));
+            for (int c = 0; c < configs.Length; c++)
+                report.Append(CultureInfo.InvariantCulture,
+                    $"  {labels[c]}: median {Median(samples[c]):F2} ms/crop, min {samples[c].Min():F2} ms/crop\n");
+            report.Append(CultureInfo.InvariantCulture,
+                $"  batch 8 vs loop (original), by median: {Median(samples[0]) / Median(samples[3]):F2}x; by min: {samples[0].Min() / samples[3].Min():F2}x");
+            output.WriteLine(report.ToString());
         }
         finally
         {
             foreach (var v in ones) v.Dispose();
         }
+
+        static string LoadAverage() =>
+            File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
         static double Median(double[] times)
         {
