@@ -1,0 +1,123 @@
+using System.CommandLine;
+using System.Text.Json;
+using OpenCvSharp;
+using PoseTrack.Core;
+using PoseTrack.Rendering;
+
+namespace PoseTrack.Cli.Commands;
+
+/// <summary>
+/// <c>posetrack image &lt;file|folder&gt; [--output FILE|DIR] [--json FILE]</c>: poses on still images. In a folder, a file
+/// that is not a readable image is reported and skipped; the rest go on (exit code 2 if any was skipped).
+/// </summary>
+internal static class ImageCommand
+{
+    public static Command Create()
+    {
+        var cmd = new Command("image", "Estimate poses on an image or a folder of images");
+        var path = new Argument<string>("path") { Description = "An image file or a folder of images" };
+        var output = new Option<string?>("--output", "-o") { Description = "Annotated image (for one image) or folder (for a folder)" };
+        var json = new Option<string?>("--json") { Description = "Poses of every image as one JSON document" };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "Only warnings and errors" };
+        var models = new ModelArgs();
+        cmd.Arguments.Add(path);
+        cmd.Options.Add(output); cmd.Options.Add(json); cmd.Options.Add(quiet);
+        models.AddTo(cmd);
+        cmd.SetAction(r => CliErrors.Guard(() =>
+        {
+            using var loggers = Logging.Create(r.GetValue(quiet), false);
+            var input = r.GetValue(path)!;
+            bool folder = Directory.Exists(input);
+            if (!folder && !File.Exists(input)) throw new PoseTrackException($"input not found: {input}");
+            var files = folder
+                ? Directory.EnumerateFiles(input).Order(StringComparer.Ordinal).ToList()
+                : [input];
+            if (files.Count == 0) throw new PoseTrackException($"folder has no files: {input}");
+
+            var outPath = r.GetValue(output);
+            if (outPath is not null)
+            {
+                if (folder) { if (!Directory.Exists(outPath)) Directory.CreateDirectory(outPath); }
+                else OutputPaths.EnsureWritable(outPath);
+            }
+            var jsonPath = r.GetValue(json);
+            if (jsonPath is not null) OutputPaths.EnsureWritable(jsonPath);
+
+            using var estimator = PoseEstimator.Create(models.Build(r, loggers));
+            var renderer = new SkeletonRenderer();
+            var results = new List<(string File, int W, int H, IReadOnlyList<Person> Persons)>();
+            int skipped = 0;
+            foreach (var file in files)
+            {
+                Mat image;
+                try { image = ImageFiles.Read(file); }
+                catch (PoseTrackException e) when (folder)
+                {
+                    CliErrors.Report($"{e.Message} (skipped)");
+                    skipped++;
+                    continue;
+                }
+                using (image)
+                {
+                    var persons = estimator.Estimate(image);
+                    results.Add((file, image.Cols, image.Rows, persons));
+                    if (!r.GetValue(quiet)) Console.Error.WriteLine($"{file}: {persons.Count} people");
+                    if (outPath is not null)
+                    {
+                        renderer.Draw(image, persons);
+                        var target = folder ? Path.Combine(outPath, Path.GetFileNameWithoutExtension(file) + ".jpg") : outPath;
+                        if (!Cv2.ImWrite(target, image)) throw new PoseTrackException($"cannot write image {target}");
+                    }
+                }
+            }
+            if (jsonPath is not null) WriteJson(jsonPath, estimator, results);
+            return skipped > 0 ? CliErrors.BadInput : CliErrors.Ok;
+        }));
+        return cmd;
+    }
+
+    private static void WriteJson(string path, PoseEstimator estimator, List<(string File, int W, int H, IReadOnlyList<Person> Persons)> results)
+    {
+        using var stream = File.Create(path);
+        using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+        w.WriteStartObject();
+        w.WriteString("detector", estimator.DetectorName);
+        w.WriteString("pose_model", estimator.PoseModelName);
+        w.WriteString("skeleton", estimator.Skeleton.Name);
+        w.WriteStartArray("keypoint_names");
+        foreach (var n in estimator.Skeleton.JointNames) w.WriteStringValue(n);
+        w.WriteEndArray();
+        w.WriteStartArray("images");
+        foreach (var (file, width, height, persons) in results)
+        {
+            w.WriteStartObject();
+            w.WriteString("file", file);
+            w.WriteNumber("width", width);
+            w.WriteNumber("height", height);
+            w.WriteStartArray("persons");
+            foreach (var p in persons)
+            {
+                w.WriteStartObject();
+                w.WriteStartArray("box");
+                w.WriteNumberValue(Math.Round(p.Box.X, 2)); w.WriteNumberValue(Math.Round(p.Box.Y, 2));
+                w.WriteNumberValue(Math.Round(p.Box.Width, 2)); w.WriteNumberValue(Math.Round(p.Box.Height, 2));
+                w.WriteEndArray();
+                w.WriteNumber("box_score", Math.Round(p.BoxScore, 3));
+                w.WriteNumber("score", Math.Round(p.Score, 3));
+                w.WriteStartArray("keypoints");
+                foreach (var k in p.Keypoints)
+                {
+                    w.WriteStartArray();
+                    w.WriteNumberValue(Math.Round(k.X, 2)); w.WriteNumberValue(Math.Round(k.Y, 2)); w.WriteNumberValue(Math.Round(k.Score, 3));
+                    w.WriteEndArray();
+                }
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+}

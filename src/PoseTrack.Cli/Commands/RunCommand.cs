@@ -1,0 +1,43 @@
+using System.CommandLine;
+using PoseTrack.Core;
+using PoseTrack.Sources;
+
+namespace PoseTrack.Cli.Commands;
+
+/// <summary>
+/// The main job, on the root command: <c>posetrack --input video.mp4</c> → annotated video + JSON lines.
+/// With no output option it writes <c>out.mp4</c> and <c>out.jsonl</c> in the current directory.
+/// </summary>
+internal static class RunCommand
+{
+    public static void Configure(RootCommand root)
+    {
+        var pipeline = new PipelineArgs();
+        var models = new ModelArgs();
+        var output = new Option<string?>("--output", "-o") { Description = "Annotated video (.mp4, .avi, .mkv); same size and frame rate as the input" };
+        var fourcc = new Option<string?>("--fourcc") { Description = "Video codec FourCC overriding the one chosen by extension (e.g. mp4v, MJPG, XVID)" };
+        var show = new Option<bool>("--show") { Description = "Preview window (q or Esc quits)" };
+        var noOverlay = new Option<bool>("--no-overlay") { Description = "No fps / people text on the video" };
+        root.Options.Add(output); root.Options.Add(fourcc); root.Options.Add(show); root.Options.Add(noOverlay);
+        pipeline.AddTo(root);
+        models.AddTo(root);
+
+        root.SetAction((r, ct) => CliErrors.GuardAsync(async () =>
+        {
+            var input = pipeline.InputOf(r)
+                ?? throw new PoseTrackException("no input: give --input VIDEO|CAMERA-INDEX|IMAGE-FOLDER|URL (see posetrack --help)");
+            bool quiet = r.GetValue(pipeline.Quiet);
+            using var loggers = Logging.Create(quiet, r.GetValue(pipeline.Verbose));
+            var outputs = new RunOutputs(r.GetValue(output), r.GetValue(pipeline.Json), r.GetValue(pipeline.Mot),
+                r.GetValue(pipeline.PoseTrackJson), r.GetValue(show), r.GetValue(fourcc));
+            if (outputs is { Video: null, Json: null, Mot: null, PoseTrackJson: null, Show: false })
+            {
+                outputs = outputs with { Video = "out.mp4", Json = "out.jsonl" };
+                if (!quiet) Console.Error.WriteLine($"posetrack: no output given: writing {Path.GetFullPath("out.mp4")} and {Path.GetFullPath("out.jsonl")}");
+            }
+            var pipelineOptions = pipeline.Build(r, overlay: !r.GetValue(noOverlay));
+            var sourceOptions = new FrameSourceOptions { FolderFps = r.GetValue(pipeline.FolderFps) };
+            return await PipelineRunner.RunAsync(input, outputs, models.Build(r, loggers), pipelineOptions, sourceOptions, quiet, loggers).ConfigureAwait(false);
+        }));
+    }
+}
