@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using PoseTrack.Core;
 
@@ -43,6 +44,22 @@ public static partial class FrameSources
         if (s.StartsWith("/dev/video", StringComparison.Ordinal)) s = s["/dev/video".Length..];
         return int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out index);
     }
+
+    /// <summary>
+    /// Stops OpenCV and its FFmpeg from printing their own warnings to stderr (e.g. "moov atom not found",
+    /// "Invalid NAL unit size", "can't open camera by index"); the sources already turn those failures into one
+    /// clear message. Process-wide: call once at start-up, before the first source is opened.
+    /// </summary>
+    public static void SilenceNativeLogs()
+    {
+        // OpenCV reads this variable from the native environment when FFmpeg is first used; .NET's
+        // Environment.SetEnvironmentVariable does not reach the native environment on Unix.
+        if (!OperatingSystem.IsWindows()) _ = SetEnv("OPENCV_FFMPEG_LOGLEVEL", "-8", 1);  // AV_LOG_QUIET
+        OpenCvSharp.Cv2.SetLogLevel(OpenCvSharp.LogLevel.ERROR);
+    }
+
+    [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int SetEnv(string name, string value, int overwrite);
 
     [GeneratedRegex(@"^[A-Za-z][A-Za-z0-9+.\-]*://")]
     private static partial Regex UrlScheme();

@@ -71,4 +71,13 @@ public class FrameSourcesTests
         Assert.Equal(isCamera, FrameSources.TryParseCamera(input, out var i));
         if (isCamera) Assert.Equal(index, i);
     }
+
+    [Fact]
+    public void Silencing_native_logs_keeps_errors_working()
+    {
+        FrameSources.SilenceNativeLogs();
+        var path = Path.Combine(TestData.TempDir(), "notes.mp4");
+        File.WriteAllText(path, "not a video");
+        Assert.Contains("is not a video", Assert.Throws<PoseTrackException>(() => FrameSources.Open(path)).Message);
+    }
 }
