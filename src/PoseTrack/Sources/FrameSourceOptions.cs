@@ -6,7 +6,7 @@ namespace PoseTrack.Sources;
 public sealed record FrameSourceOptions
 {
     /// <summary>Frame rate given to image folders, which carry no timing of their own (default 25).</summary>
-    public double ImageFolderFps { get; init; } = 25;
+    public double FolderFps { get; init; } = 25;
 
     /// <summary>
     /// How long a network stream may take to connect, and later to deliver a frame, before it is reported as
@@ -22,8 +22,8 @@ public sealed record FrameSourceOptions
 
     internal void Validate()
     {
-        if (!(ImageFolderFps > 0) || double.IsInfinity(ImageFolderFps))
-            throw new Core.PoseTrackException($"image folder frame rate must be a positive number (got {ImageFolderFps})");
+        if (!(FolderFps > 0) || double.IsInfinity(FolderFps))
+            throw new Core.PoseTrackException($"image folder frame rate must be a positive number (got {FolderFps})");
         if (StreamTimeout <= TimeSpan.Zero)
             throw new Core.PoseTrackException($"stream timeout must be positive (got {StreamTimeout.TotalSeconds} s)");
     }

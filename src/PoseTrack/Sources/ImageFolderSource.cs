@@ -72,7 +72,7 @@ public sealed class ImageFolderSource : IFrameSource
 
         _images = images.ToArray();
         _size = _first.Size();
-        Info = new SourceInfo(folder, _size.Width, _size.Height, options.ImageFolderFps, _images.Length, IsLive: false);
+        Info = new SourceInfo(folder, _size.Width, _size.Height, options.FolderFps, _images.Length, IsLive: false);
     }
 
     /// <inheritdoc/>

@@ -22,12 +22,12 @@ namespace PoseTrack.Sources;
 /// out-of-order timestamps and damaged frames first; a tracker is better served by a clean stop.</item>
 /// </list>
 /// So the source reads until the first failed read, never throws mid-way, and when fewer frames came than the
-/// container announced it sets <see cref="StoppedEarly"/> and <see cref="StopMessage"/> ("stopped at frame N of M")
+/// container announced it sets <see cref="StoppedEarly"/> and <see cref="EarlyEnd"/> ("stopped at frame N of M")
 /// for the pipeline to report and exit non-zero. The announced count is exact for mp4/mov/mkv/avi written by
 /// FFmpeg (checked); for containers without a frame count FFmpeg estimates it from the duration, and for those
 /// with none <see cref="StoppedEarly"/> stays false unless decoding threw.
 /// </remarks>
-public sealed class VideoFileSource : IFrameSource
+public sealed class VideoFileSource : IFrameSource, IReportsEarlyEnd
 {
     private readonly VideoCapture _capture;
     private readonly string _path;
@@ -78,7 +78,7 @@ public sealed class VideoFileSource : IFrameSource
     public bool StoppedEarly => _ended && (_failure is not null || FramesRead < (Info.FrameCount ?? 0));
 
     /// <summary>One line for the user when <see cref="StoppedEarly"/>, else null.</summary>
-    public string? StopMessage => !StoppedEarly ? null
+    public string? EarlyEnd => !StoppedEarly ? null
         : $"video file {_path} stopped at frame {FramesRead}"
           + (Info.FrameCount is long n ? $" of {n}" : "")
           + (_failure is null ? " (truncated or corrupt)" : $" ({_failure})");

@@ -25,7 +25,7 @@ public class FrameSourcesTests
     public void Folder_opens_an_image_source_with_the_given_rate()
     {
         var dir = TestData.Shared("data", "posetrack18", "videos", "000001_mpiinew_test");
-        using var source = FrameSources.Open(dir, new FrameSourceOptions { ImageFolderFps = 30 });
+        using var source = FrameSources.Open(dir, new FrameSourceOptions { FolderFps = 30 });
         Assert.IsType<ImageFolderSource>(source);
         Assert.Equal(30, source.Info.Fps);
     }

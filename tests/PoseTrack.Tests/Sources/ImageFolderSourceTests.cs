@@ -43,7 +43,7 @@ public class ImageFolderSourceTests
         File.WriteAllBytes(Path.Combine(dir, "000000a.png"), []);
         var logger = new ListLogger();
 
-        using var source = new ImageFolderSource(dir, new FrameSourceOptions { ImageFolderFps = 10, Logger = logger });
+        using var source = new ImageFolderSource(dir, new FrameSourceOptions { FolderFps = 10, Logger = logger });
         var (count, times) = VideoFileSourceTests.ReadAll(source, 1280, 720);
 
         Assert.Equal(5, count);
@@ -112,7 +112,7 @@ public class ImageFolderSourceTests
     [Fact]
     public void Rate_must_be_positive()
     {
-        var e = Assert.Throws<PoseTrackException>(() => new ImageFolderSource(TestData.TempDir(), new FrameSourceOptions { ImageFolderFps = 0 }));
+        var e = Assert.Throws<PoseTrackException>(() => new ImageFolderSource(TestData.TempDir(), new FrameSourceOptions { FolderFps = 0 }));
         Assert.Contains("frame rate must be a positive number", e.Message);
     }
 

@@ -35,7 +35,7 @@ public class VideoFileSourceTests
         Assert.Equal(frames, count);
         Assert.Equal(frames, source.FramesRead);
         Assert.False(source.StoppedEarly);
-        Assert.Null(source.StopMessage);
+        Assert.Null(source.EarlyEnd);
         Assert.Equal(0, times[0]);
         for (var i = 1; i < times.Count; i++) Assert.True(times[i] > times[i - 1], $"time {i}: {times[i]} <= {times[i - 1]}");
         Assert.Equal((frames - 1) * 1000.0 / fps, times[^1], 1.0);
@@ -105,7 +105,7 @@ public class VideoFileSourceTests
         Assert.InRange(count, 20, 60);  // 33 with OpenCV 4.13 / FFmpeg 7.1
         Assert.True(source.StoppedEarly);
         Assert.Equal(count, source.FramesRead);
-        Assert.Equal($"video file {path} stopped at frame {count} of 100 (truncated or corrupt)", source.StopMessage);
+        Assert.Equal($"video file {path} stopped at frame {count} of 100 (truncated or corrupt)", source.EarlyEnd);
         for (var i = 1; i < times.Count; i++) Assert.True(times[i] > times[i - 1]);
     }
 
@@ -122,7 +122,7 @@ public class VideoFileSourceTests
 
         Assert.InRange(count, 1, 60);  // 13 with OpenCV 4.13 / FFmpeg 7.1
         Assert.True(source.StoppedEarly);
-        Assert.StartsWith($"video file {path} stopped at frame {count} of 100", source.StopMessage);
+        Assert.StartsWith($"video file {path} stopped at frame {count} of 100", source.EarlyEnd);
     }
 
     [Fact]
