@@ -19,7 +19,8 @@ public interface IFrameSource : IDisposable
 
     /// <summary>
     /// Reads the next frame into <paramref name="frame"/> (reusing its buffer) and its timestamp in milliseconds
-    /// (from the container for files, from the frame index and rate otherwise). Returns false at the end.
+    /// (from the container for files and streams, wall-clock since the first frame for cameras, from the frame
+    /// index and rate for image folders). Returns false at the end.
     /// Throws <see cref="Core.PoseTrackException"/> when the source breaks (corrupt data, camera gone).
     /// </summary>
     bool Read(Mat frame, out double timeMs);

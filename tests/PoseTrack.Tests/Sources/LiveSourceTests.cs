@@ -1,0 +1,59 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using PoseTrack.Core;
+using PoseTrack.Sources;
+
+namespace PoseTrack.Tests.Sources;
+
+/// <summary>No camera or network here: only the error paths, which must be clear and fast.</summary>
+public class LiveSourceTests
+{
+    [Fact]
+    public void Missing_camera_is_a_clear_error()
+    {
+        var e = Assert.Throws<PoseTrackException>(() => new CameraSource(7));
+        Assert.Equal("camera 7 cannot be opened (no such device /dev/video7)", e.Message);
+        Assert.Equal(2, e.ExitCode);
+    }
+
+    [Fact]
+    public void Negative_camera_index_is_an_error()
+    {
+        var e = Assert.Throws<PoseTrackException>(() => new CameraSource(-1));
+        Assert.StartsWith("camera -1 cannot be opened", e.Message);
+    }
+
+    [Fact]
+    public void Unreachable_stream_fails_fast()
+    {
+        var watch = Stopwatch.StartNew();
+        var e = Assert.Throws<PoseTrackException>(() => new StreamSource("http://127.0.0.1:9/x.mp4"));
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"took {watch.Elapsed}");
+        Assert.Equal("stream http://127.0.0.1:9/x.mp4 is unreachable (connection refused)", e.Message);
+    }
+
+    [Fact]
+    public void Silent_server_fails_within_the_timeout()
+    {
+        // Accepts the connection but never answers: FFmpeg must give up by its open timeout (or at once when,
+        // as in the official runtime, it has no network support), never hang.
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var url = $"rtsp://127.0.0.1:{port}/live";
+        var watch = Stopwatch.StartNew();
+        var e = Assert.Throws<PoseTrackException>(() =>
+            new StreamSource(url, new FrameSourceOptions { StreamTimeout = TimeSpan.FromSeconds(3) }));
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"took {watch.Elapsed}");
+        Assert.StartsWith($"stream {url} ", e.Message);
+        Assert.Contains("cannot be opened", e.Message);
+    }
+
+    [Fact]
+    public void Malformed_url_is_an_error()
+    {
+        var e = Assert.Throws<PoseTrackException>(() => new StreamSource("rtsp://"));
+        Assert.Equal("stream rtsp:// is not a valid URL", e.Message);
+    }
+}
