@@ -1,0 +1,56 @@
+using PoseTrack.Core;
+
+namespace PoseTrack.Sinks;
+
+/// <summary>Opening output files with the user-facing error messages every sink shares.</summary>
+internal static class OutputFile
+{
+    /// <summary>
+    /// Throws <see cref="PoseTrackException"/> naming <paramref name="path"/> when it cannot be a new output file:
+    /// empty, a directory, or in a folder that does not exist. Checked up front because the OS errors for these
+    /// cases ("Access denied" for a directory on Linux) do not say what is wrong.
+    /// </summary>
+    public static string CheckWritablePath(string path, string what)
+    {
+        if (string.IsNullOrWhiteSpace(path)) throw new PoseTrackException($"No {what} file name given.");
+        string full;
+        try { full = Path.GetFullPath(path); }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+        { throw new PoseTrackException($"Invalid {what} path '{path}': {e.Message}", inner: e); }
+        if (Directory.Exists(full)) throw new PoseTrackException($"Cannot write {what} '{path}': it is a directory.");
+        var dir = Path.GetDirectoryName(full);
+        if (dir is not null && !Directory.Exists(dir))
+            throw new PoseTrackException($"Cannot write {what} '{path}': folder '{dir}' does not exist.");
+        return full;
+    }
+
+    /// <summary>
+    /// Creates (or truncates) <paramref name="path"/> for writing, readable by other processes meanwhile so a
+    /// report can follow a running job. Unbuffered: every Write is one system call, so a killed process leaves
+    /// exactly the bytes of the Writes that returned.
+    /// </summary>
+    public static FileStream Create(string path, string what)
+    {
+        var full = CheckWritablePath(path, what);
+        return Guard(path, what, () => new FileStream(full, FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 0));
+    }
+
+    /// <summary>Runs an open/create call, turning the OS errors into a <see cref="PoseTrackException"/> naming the path.</summary>
+    public static T Guard<T>(string path, string what, Func<T> open)
+    {
+        try { return open(); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        { throw new PoseTrackException($"Cannot write {what} '{path}': {Reason(e)}", inner: e); }
+    }
+
+    /// <summary>A write failure mid-run (disk full, file system gone) as a user-facing error.</summary>
+    public static PoseTrackException WriteFailed(string path, string what, Exception e)
+        => new($"Writing {what} '{path}' failed: {Reason(e)}", inner: e);
+
+    private static string Reason(Exception e) => e switch
+    {
+        UnauthorizedAccessException => "permission denied.",
+        DirectoryNotFoundException => "folder does not exist.",
+        _ => e.Message.ReplaceLineEndings(" "),
+    };
+}

@@ -1,0 +1,149 @@
+using OpenCvSharp;
+using PoseTrack.Core;
+
+namespace PoseTrack.Sinks;
+
+/// <summary>
+/// Writes the annotated frames to a video file (<c>--output FILE</c>) at the input's size and rate, through
+/// OpenCV's bundled FFmpeg. The codec follows the extension unless a FourCC is given:
+/// <list type="bullet">
+/// <item>.mp4, .m4v, .mov → mp4v (MPEG-4 Part 2). The bundled FFmpeg has no H.264 encoder: 'avc1'/'H264' fail to open.</item>
+/// <item>.avi → MJPG (Motion JPEG: larger, but every frame is a key frame).</item>
+/// <item>.mkv → mp4v. Matroska needs no trailing index, so the file of a killed run still plays up to the last
+/// written frame, unlike .mp4 whose index is written only when the file is finalised.</item>
+/// </list>
+/// Frames of another size or type are converted into a reused buffer, so every frame reaches the file.
+/// </summary>
+public sealed class VideoFileSink : IFrameSink
+{
+    private const string What = "video output";
+    private readonly VideoWriter _writer;
+    private readonly Mat _converted = new();
+    private readonly Mat _resized = new();
+    private bool _completed, _disposed;
+
+    /// <summary>The output path as given.</summary>
+    public string Path { get; }
+    /// <summary>The FourCC in use (e.g. "mp4v").</summary>
+    public string FourCC { get; }
+    /// <summary>Frame size of the file.</summary>
+    public Size FrameSize { get; }
+    /// <summary>Frame rate of the file.</summary>
+    public double Fps { get; }
+    /// <summary>Frames written so far.</summary>
+    public long FramesWritten { get; private set; }
+
+    /// <inheritdoc />
+    public bool NeedsImage => true;
+
+    /// <summary>Frame rate used when the source does not report a usable one.</summary>
+    public const double DefaultFps = 25;
+
+    /// <summary>
+    /// Opens the writer now, so a bad path or codec fails before any processing. Throws
+    /// <see cref="PoseTrackException"/> naming the path or codec when the file cannot be written.
+    /// </summary>
+    /// <param name="path">Output file; its extension picks the codec.</param>
+    /// <param name="width">Frame width (the input's).</param>
+    /// <param name="height">Frame height (the input's).</param>
+    /// <param name="fps">Frame rate (the input's); ≤ 0 or not finite → <see cref="DefaultFps"/>.</param>
+    /// <param name="fourCC">Four-character codec code overriding the extension's default (e.g. "XVID", "FFV1").</param>
+    public VideoFileSink(string path, int width, int height, double fps, string? fourCC = null)
+    {
+        if (width <= 0 || height <= 0) throw new ArgumentOutOfRangeException(nameof(width), $"Invalid frame size {width}x{height}.");
+        var full = OutputFile.CheckWritablePath(path, What);
+        Path = path;
+        FourCC = string.IsNullOrEmpty(fourCC) ? DefaultFourCC(path) : fourCC;
+        if (FourCC.Length != 4) throw new PoseTrackException($"Invalid codec '{FourCC}' for '{path}': a FourCC has exactly 4 characters (e.g. mp4v, MJPG).");
+        FrameSize = new Size(width, height);
+        Fps = double.IsFinite(fps) && fps > 0 ? fps : DefaultFps;
+        // FFMPEG only: with "any backend" OpenCV falls back to its image-sequence writer, which fails with an
+        // assertion instead of a clear "cannot open".
+        _writer = new VideoWriter();
+        bool ok;
+        try { ok = _writer.Open(full, VideoCaptureAPIs.FFMPEG, OpenCvSharp.FourCC.FromString(FourCC), Fps, FrameSize); }
+        catch (OpenCVException) { ok = false; }
+        if (!ok || !_writer.IsOpened())
+        {
+            _writer.Dispose();
+            _converted.Dispose();
+            _resized.Dispose();
+            // The probable cause: OpenCV only logs why; a file we cannot create is the usual one, else the codec.
+            string why = CanCreate(full, out var reason)
+                ? $"codec '{FourCC}' is not supported for '{System.IO.Path.GetExtension(path)}' by this OpenCV build (try --fourcc mp4v or MJPG, or an .mp4/.avi/.mkv name)"
+                : reason;
+            throw new PoseTrackException($"Cannot write video '{path}': {why}.");
+        }
+    }
+
+    /// <summary>The default FourCC for a file name's extension. Throws <see cref="PoseTrackException"/> for an unknown one.</summary>
+    public static string DefaultFourCC(string path) => System.IO.Path.GetExtension(path).ToLowerInvariant() switch
+    {
+        ".mp4" or ".m4v" or ".mov" => "mp4v",
+        ".avi" => "MJPG",
+        ".mkv" => "mp4v",
+        var ext => throw new PoseTrackException(
+            $"Cannot write video '{path}': unknown extension '{ext}'; use .mp4, .avi or .mkv, or give a FourCC."),
+    };
+
+    private static bool CanCreate(string full, out string reason)
+    {
+        reason = "";
+        bool existed = File.Exists(full);
+        try
+        {
+            using (new FileStream(full, FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite)) { }
+            if (!existed) File.Delete(full);
+            return true;
+        }
+        catch (UnauthorizedAccessException) { reason = "permission denied"; }
+        catch (IOException e) { reason = e.Message.ReplaceLineEndings(" "); }
+        return false;
+    }
+
+    /// <inheritdoc />
+    public void Write(FrameResult result, Mat? annotated)
+    {
+        ArgumentNullException.ThrowIfNull(annotated);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_completed) throw new InvalidOperationException("The video sink is complete; no more frames can be written.");
+        if (annotated.Empty()) throw new ArgumentException("Empty frame.", nameof(annotated));
+
+        var frame = annotated;
+        if (frame.Type() != MatType.CV_8UC3)
+        {
+            // The writer expects 8-bit BGR; other layouts would be dropped or garbled.
+            var code = frame.Channels() switch { 1 => ColorConversionCodes.GRAY2BGR, 4 => ColorConversionCodes.BGRA2BGR, _ => (ColorConversionCodes?)null };
+            if (code is null || frame.Depth() != MatType.CV_8U)
+                throw new ArgumentException($"Unsupported frame type {frame.Type()}; expected 8-bit BGR.", nameof(annotated));
+            Cv2.CvtColor(frame, _converted, code.Value);
+            frame = _converted;
+        }
+        if (frame.Width != FrameSize.Width || frame.Height != FrameSize.Height)
+        {
+            // OpenCV's FFmpeg writer silently drops frames of the wrong size; resize so none is lost.
+            Cv2.Resize(frame, _resized, FrameSize, 0, 0, InterpolationFlags.Area);
+            frame = _resized;
+        }
+        _writer.Write(frame);
+        FramesWritten++;
+    }
+
+    /// <summary>Releases the writer, which writes the container's trailer so the file is complete; later calls do nothing.</summary>
+    public void Complete()
+    {
+        if (_completed || _disposed) return;
+        _completed = true;
+        _writer.Release();
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _writer.Dispose(); // releases (finalises) the file too when Complete was not called
+        _converted.Dispose();
+        _resized.Dispose();
+    }
+}

@@ -1,0 +1,103 @@
+using System.Text.Json;
+using PoseTrack.Core;
+using PoseTrack.Sinks;
+
+namespace PoseTrack.Tests.Sinks;
+
+public sealed class PoseTrackJsonSinkTests
+{
+    /// <summary>Parses the file as another process would while the sink still has it open.</summary>
+    private static JsonDocument ParseShared(string path)
+    {
+        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        return JsonDocument.Parse(fs);
+    }
+
+    [Theory]
+    [InlineData(200L)]   // gap sized up front, no rebuild
+    [InlineData(3L)]     // frame count too small: rebuilds when the gap fills
+    [InlineData(null)]   // unknown length
+    public void StaysValidAfterEveryFrame_AndAfterComplete(long? expected)
+    {
+        var dir = TestData.TempDir();
+        var path = Path.Combine(dir, "out.json");
+        int frames = 200, persons = 0;
+        using (var sink = new PoseTrackJsonSink(path, Skeleton.Coco17, "vtest_10s", expected))
+        {
+            Assert.False(sink.NeedsImage);
+            using (var empty = ParseShared(path))
+            {
+                Assert.Equal(0, empty.RootElement.GetProperty("images").GetArrayLength());
+                Assert.Equal(0, empty.RootElement.GetProperty("annotations").GetArrayLength());
+            }
+            for (int i = 0; i < frames; i++)
+            {
+                var f = SyntheticFrames.Frame(i);
+                sink.Write(f, null);
+                persons += f.Persons.Count;
+                using var doc = ParseShared(path);
+                Assert.Equal(i + 1, doc.RootElement.GetProperty("images").GetArrayLength());
+                Assert.Equal(persons, doc.RootElement.GetProperty("annotations").GetArrayLength());
+            }
+            sink.Complete();
+            sink.Complete();
+        }
+        Assert.False(File.Exists(path + ".tmp"));
+
+        var text = File.ReadAllText(path);
+        Assert.DoesNotContain("    ", text); // the reserved gap is gone
+        using var final = JsonDocument.Parse(text);
+        var root = final.RootElement;
+        var images = root.GetProperty("images").EnumerateArray().ToList();
+        Assert.Equal(frames, images.Count);
+        Assert.Equal(41, images[41].GetProperty("id").GetInt64());
+        Assert.Equal(41, images[41].GetProperty("frame_id").GetInt64());
+        Assert.Equal("vtest_10s/000041.jpg", images[41].GetProperty("file_name").GetString());
+
+        var cat = root.GetProperty("categories")[0];
+        Assert.Equal(1, cat.GetProperty("id").GetInt32());
+        Assert.Equal("person", cat.GetProperty("name").GetString());
+        Assert.Equal(17, cat.GetProperty("keypoints").GetArrayLength());
+        Assert.Equal([16, 14], cat.GetProperty("skeleton")[0].EnumerateArray().Select(e => e.GetInt32()));
+
+        var anns = root.GetProperty("annotations").EnumerateArray().ToList();
+        Assert.Equal(persons, anns.Count);
+        // Frame 3 holds persons with track ids 1, 2 and untracked (-1).
+        var f3 = anns.Where(a => a.GetProperty("image_id").GetInt64() == 3).ToList();
+        Assert.Equal([1, 2, -1], f3.Select(a => a.GetProperty("track_id").GetInt32()));
+        var exp = SyntheticFrames.Frame(3).Persons[0];
+        var a0 = f3[0];
+        Assert.Equal(51, a0.GetProperty("keypoints").GetArrayLength());
+        Assert.Equal(17, a0.GetProperty("scores").GetArrayLength());
+        Assert.Equal(Math.Round(exp.Keypoints[5].X, 2), a0.GetProperty("keypoints")[15].GetDouble(), 6);
+        Assert.Equal(Math.Round(exp.Keypoints[5].Score, 3), a0.GetProperty("keypoints")[17].GetDouble(), 6);
+        Assert.Equal(Math.Round(exp.Box.Width, 2), a0.GetProperty("bbox")[2].GetDouble(), 6);
+        Assert.Equal(Math.Round(exp.Score, 3), a0.GetProperty("score").GetDouble(), 6);
+    }
+
+    [Fact]
+    public void KilledRun_LeavesAParseableFile()
+    {
+        var dir = TestData.TempDir();
+        var path = Path.Combine(dir, "live.json");
+        var sink = new PoseTrackJsonSink(path, Skeleton.Coco17, "seq");
+        for (int i = 0; i < 10; i++) sink.Write(SyntheticFrames.Frame(i), null);
+        // Neither Complete nor Dispose: the state a SIGKILL leaves behind.
+        var copy = Path.Combine(dir, "copy.json");
+        File.Copy(path, copy);
+        using var doc = JsonDocument.Parse(File.ReadAllText(copy));
+        Assert.Equal(10, doc.RootElement.GetProperty("images").GetArrayLength());
+        sink.Dispose();
+        using var after = ParseShared(path); // disposed without Complete: still valid, gap and all
+        Assert.Equal(10, after.RootElement.GetProperty("images").GetArrayLength());
+    }
+
+    [Fact]
+    public void UnwritablePath_ThrowsPoseTrackException()
+    {
+        var dir = TestData.TempDir();
+        var missing = Path.Combine(dir, "no", "out.json");
+        Assert.Contains(missing, Assert.Throws<PoseTrackException>(() => new PoseTrackJsonSink(missing, Skeleton.Coco17, "s")).Message);
+        Assert.Contains(dir, Assert.Throws<PoseTrackException>(() => new PoseTrackJsonSink(dir, Skeleton.Coco17, "s")).Message);
+    }
+}
