@@ -9,8 +9,7 @@ if (args.Length < 2) { Console.Error.WriteLine("usage: VideoToJson INPUT.mp4 OUT
 using var estimator = PoseEstimator.Create();
 using var source = FrameSources.Open(args[0], new FrameSourceOptions());
 var info = source.Info;
-using var json = new JsonLinesSink(args[1], new JsonLinesHeader(info.Description, info.Width, info.Height, info.Fps, info.FrameCount,
-    estimator.DetectorName, estimator.PoseModelName, estimator.Skeleton));
+using var json = new JsonLinesSink(args[1], JsonLinesHeader.For(info, estimator.DetectorName, estimator.PoseModelName, estimator.Skeleton));
 var summary = await new PosePipeline(estimator).RunAsync(source, [json]);
 Console.WriteLine($"{summary.Frames} frames, {summary.TracksSeen} tracks, {summary.MeanFps:F1} fps → {args[1]}");
 return 0;

@@ -20,8 +20,11 @@ internal sealed class PipelineArgs
     public Option<double> Beta { get; } = new("--smooth-beta") { Description = "One Euro speed coefficient", DefaultValueFactory = _ => new TrackerOptions().Beta };
     public Option<double> DCutoff { get; } = new("--smooth-d-cutoff") { Description = "One Euro derivative cutoff frequency (Hz)", DefaultValueFactory = _ => new TrackerOptions().DCutoff };
     public Option<float> MatchThreshold { get; } = new("--match-threshold") { Description = "OKS a pose needs with a track's last pose to continue it", DefaultValueFactory = _ => new TrackerOptions().MatchThreshold };
+    public Option<float> OksWeight { get; } = new("--oks-weight") { Description = "OKS tracker: weight of OKS in the similarity w*OKS + (1-w)*box IoU (1 = the paper's OKS only)", DefaultValueFactory = _ => new TrackerOptions().OksWeight };
     public Option<float> IouThreshold { get; } = new("--iou-threshold") { Description = "Box IoU needed to match (IoU tracker, and the OKS tracker's fallback)", DefaultValueFactory = _ => new TrackerOptions().IouMatchThreshold };
     public Option<float> KeypointThreshold { get; } = new("--kp-threshold") { Description = "Keypoint score a joint needs to count in OKS matching", DefaultValueFactory = _ => new TrackerOptions().KeypointScoreThreshold };
+    public Option<string> PredictMotion { get; } = new("--predict-motion") { Description = "Move each track's last pose by its velocity before matching: on or off", DefaultValueFactory = _ => new TrackerOptions().PredictMotion ? "on" : "off" };
+    public Option<string> IouStage { get; } = new("--iou-second-stage") { Description = "OKS tracker: let pairs that fail OKS match by box IoU after all OKS matches: on or off", DefaultValueFactory = _ => new TrackerOptions().IouSecondStage ? "on" : "off" };
     public Option<int?> MaxAge { get; } = new("--max-age") { Description = "Frames an unmatched track survives (default: one second of video)" };
     public Option<long?> MaxFrames { get; } = new("--max-frames") { Description = "Stop after this many frames" };
     public Option<double> Start { get; } = new("--start") { Description = "Skip to this time in seconds", DefaultValueFactory = _ => 0 };
@@ -34,7 +37,7 @@ internal sealed class PipelineArgs
     public void AddTo(Command command)
     {
         foreach (var o in new Option[] { Input, Camera, Json, Mot, PoseTrackJson, Tracker, DetEvery, Smooth, MinCutoff, Beta, DCutoff,
-                     MatchThreshold, IouThreshold, KeypointThreshold, MaxAge, MaxFrames, Start, DropFrames, ChannelCapacity, FolderFps, Quiet, Verbose })
+                     MatchThreshold, OksWeight, IouThreshold, KeypointThreshold, PredictMotion, IouStage, MaxAge, MaxFrames, Start, DropFrames, ChannelCapacity, FolderFps, Quiet, Verbose })
             command.Options.Add(o);
     }
 
@@ -55,12 +58,7 @@ internal sealed class PipelineArgs
             "iou" => TrackerKind.Iou,
             var t => throw new PoseTrackException($"unknown --tracker '{t}' (use oks or iou)"),
         };
-        bool smooth = (r.GetValue(Smooth) ?? "on").ToLowerInvariant() switch
-        {
-            "on" or "true" or "yes" => true,
-            "off" or "false" or "no" => false,
-            var s => throw new PoseTrackException($"--smooth must be on or off (got '{s}')"),
-        };
+        bool smooth = OnOff(r.GetValue(Smooth), "--smooth");
         var drop = (r.GetValue(DropFrames) ?? "auto").ToLowerInvariant() switch
         {
             "auto" => DropFramesMode.Auto,
@@ -73,9 +71,12 @@ internal sealed class PipelineArgs
         var trackerOptions = new TrackerOptions
         {
             MatchThreshold = r.GetValue(MatchThreshold),
+            OksWeight = r.GetValue(OksWeight),
             IouMatchThreshold = r.GetValue(IouThreshold),
             KeypointScoreThreshold = r.GetValue(KeypointThreshold),
             Smooth = smooth,
+            PredictMotion = OnOff(r.GetValue(PredictMotion), "--predict-motion"),
+            IouSecondStage = OnOff(r.GetValue(IouStage), "--iou-second-stage"),
             MinCutoff = r.GetValue(MinCutoff),
             Beta = r.GetValue(Beta),
             DCutoff = r.GetValue(DCutoff),
@@ -98,4 +99,11 @@ internal sealed class PipelineArgs
         if (fps <= 0 || double.IsNaN(fps)) throw new PoseTrackException($"--fps must be above 0 (got {fps})");
         return options;
     }
+
+    private static bool OnOff(string? value, string option) => (value ?? "").ToLowerInvariant() switch
+    {
+        "on" or "true" or "yes" => true,
+        "off" or "false" or "no" => false,
+        var v => throw new PoseTrackException($"{option} must be on or off (got '{v}')"),
+    };
 }

@@ -54,10 +54,9 @@ internal static class PipelineRunner
             {
                 if (outputs.Video is not null) sinks.Add(new VideoFileSink(outputs.Video, info.Width, info.Height, info.Fps, outputs.FourCc));
                 if (outputs.Json is not null)
-                    sinks.Add(new JsonLinesSink(outputs.Json, new JsonLinesHeader(info.Description, info.Width, info.Height, info.Fps, info.FrameCount,
-                        estimator.DetectorName, estimator.PoseModelName, estimator.Skeleton)));
+                    sinks.Add(new JsonLinesSink(outputs.Json, JsonLinesHeader.For(info, estimator.DetectorName, estimator.PoseModelName, estimator.Skeleton)));
                 if (outputs.Mot is not null) sinks.Add(new MotFileSink(outputs.Mot));
-                if (outputs.PoseTrackJson is not null) sinks.Add(new PoseTrackJsonSink(outputs.PoseTrackJson, estimator.Skeleton));
+                if (outputs.PoseTrackJson is not null) sinks.Add(new PoseTrackJsonSink(outputs.PoseTrackJson, estimator.Skeleton, Path.GetFileNameWithoutExtension(info.Description), info.FrameCount));
                 if (outputs.Show) sinks.Add(new PreviewWindowSink("posetrack", () => stop.Cancel()));
 
                 log.LogInformation("Input {Input}: {W}x{H} at {Fps:F2} fps{Frames}; models {Detector} + {Pose} on {Provider}",

@@ -89,8 +89,9 @@ public sealed class PoseEstimator : IDisposable
     /// <summary>Estimates the pose of the person in each given box (e.g. ground-truth or tracked boxes).</summary>
     public IReadOnlyList<Person> EstimateInBoxes(Mat bgrImage, IReadOnlyList<PersonDetection> boxes) => _pose.Estimate(bgrImage, boxes);
 
-    /// <summary>Detects every person in a BGR image and estimates their poses.</summary>
-    public IReadOnlyList<Person> Estimate(Mat bgrImage) => _pose.Estimate(bgrImage, _detector.Detect(bgrImage));
+    /// <summary>Detects every person in a BGR image and estimates their poses (duplicates removed by pose NMS).</summary>
+    public IReadOnlyList<Person> Estimate(Mat bgrImage) =>
+        PoseNms.Suppress(_pose.Estimate(bgrImage, _detector.Detect(bgrImage)), _pose.Options.NmsThreshold);
 
     /// <inheritdoc />
     public void Dispose()

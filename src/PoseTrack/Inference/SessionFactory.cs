@@ -24,7 +24,7 @@ internal static class SessionFactory
         var available = AvailableProviders();
         bool hasCuda = available.Contains("CUDAExecutionProvider");
         bool hasTrt = available.Contains("TensorrtExecutionProvider");
-        const string cpuBuildHint = "this build uses the CPU ONNX Runtime package; build with -p:Gpu=true for CUDA/TensorRT";
+        const string cpuBuildHint = "this build has the CPU ONNX Runtime package only (build with -p:Gpu=true for CUDA/TensorRT)";
 
         string? fallbackReason = null;
         var order = options.Device switch
@@ -36,8 +36,8 @@ internal static class SessionFactory
         };
         foreach (var device in order)
         {
-            if (device == ExecutionDevice.TensorRt && !hasTrt) { fallbackReason ??= "TensorRT provider not in " + cpuBuildHint; if (options.Device == device) throw Unavailable(device, cpuBuildHint); continue; }
-            if (device == ExecutionDevice.Cuda && !hasCuda) { fallbackReason ??= "CUDA provider not available: " + cpuBuildHint; if (options.Device == device) throw Unavailable(device, cpuBuildHint); continue; }
+            if (device == ExecutionDevice.TensorRt && !hasTrt) { fallbackReason ??= (hasCuda ? "TensorRT provider not available: " : "no GPU provider: ") + cpuBuildHint; if (options.Device == device) throw Unavailable(device, cpuBuildHint); continue; }
+            if (device == ExecutionDevice.Cuda && !hasCuda) { fallbackReason ??= "no GPU provider: " + cpuBuildHint; if (options.Device == device) throw Unavailable(device, cpuBuildHint); continue; }
             var so = BaseOptions(options);
             try
             {

@@ -60,9 +60,9 @@ public sealed class PosePipeline
         var feedback = _options.DetectEvery > 1 ? Channel.CreateUnbounded<TrackBoxes>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true }) : null;
 
         var detect = new DetectStage(_estimator.DetectorInternal, _options.DetectEvery);
-        var pose = new PoseStage(_estimator.PoseInternal, feedback?.Reader);
+        var pose = new PoseStage(_estimator.PoseInternal, feedback?.Reader, _estimator.PoseInternal.Options.NmsThreshold);
         var track = new TrackStage(tracker, feedback?.Writer);
-        var render = new RenderStage(draw, new SkeletonRenderer(new RenderOptions { ScoreThreshold = _options.DrawScoreThreshold }), _options.Overlay);
+        var render = new RenderStage(draw, new SkeletonRenderer(new SkeletonRendererOptions(MinKeypointScore: _options.DrawScoreThreshold)), _options.Overlay);
 
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(abort);
         using var stopReading = CancellationTokenSource.CreateLinkedTokenSource(stop, failed.Token);

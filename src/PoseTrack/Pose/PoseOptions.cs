@@ -15,9 +15,11 @@ public enum PoseBatching
 /// <param name="Padding">Box enlargement before cropping (Simple Baselines: 1.25).</param>
 /// <param name="Batching">Batching mode.</param>
 /// <param name="MaxBatch">Largest batch per run when batched.</param>
+/// <param name="NmsThreshold">Pose NMS on detector boxes: of two poses with OKS above this, the weaker is dropped (1 = off).</param>
 public sealed record PoseOptions(
     bool Flip = false,
     bool Dark = false,
     float Padding = AffineCrop.DefaultPadding,
     PoseBatching Batching = PoseBatching.Auto,
-    int MaxBatch = 16);
+    int MaxBatch = 16,
+    float NmsThreshold = PoseNms.DefaultThreshold);

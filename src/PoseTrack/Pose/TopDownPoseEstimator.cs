@@ -28,6 +28,7 @@ internal sealed class TopDownPoseEstimator : IDisposable
     private Keypoint[] _decoded = [];
 
     public Skeleton Skeleton { get; }
+    public PoseOptions Options => _options;
     public string Name => _entry.Name;
     public string Provider => _model.Provider;
     /// <summary>True when all crops of a frame go through one run.</summary>

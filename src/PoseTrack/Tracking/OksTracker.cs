@@ -29,7 +29,14 @@ public sealed class OksTracker : GreedyTracker
         {
             similarity = Oks.Compute(pose, last, ScaleArea(track), person.Skeleton.Sigmas,
                 o.KeypointScoreThreshold, o.KeypointScoreThreshold);
-            return similarity >= o.MatchThreshold; // false for NaN (non-finite coordinates)
+            float boxIou = BoxF.IoU(person.Box, track.PredictedBox);
+            similarity = o.OksWeight * similarity + (1f - o.OksWeight) * boxIou;
+            if (similarity >= o.MatchThreshold) return true; // false for NaN (non-finite coordinates)
+            if (!o.IouSecondStage) return false;
+            // Second stage: a pose that moved too far for OKS may still overlap its track's box. Shifted below 0 so
+            // every OKS match is taken first (a cascade, as ByteTrack matches in rounds).
+            similarity = boxIou - 1f;
+            return boxIou >= o.IouMatchThreshold;
         }
         similarity = BoxF.IoU(person.Box, track.PredictedBox);
         return similarity >= o.IouMatchThreshold;

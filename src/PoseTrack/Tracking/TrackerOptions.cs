@@ -35,6 +35,20 @@ public sealed record TrackerOptions
     public float IouMatchThreshold { get; init; } = 0.3f;
 
     /// <summary>
+    /// OKS tracker: pairs whose OKS is under <see cref="MatchThreshold"/> may still match by box IoU, after every OKS
+    /// match has been taken. Off = the paper's OKS-only rule.
+    /// </summary>
+    public bool IouSecondStage { get; init; } = true;
+
+    /// <summary>
+    /// OKS tracker: weight of OKS in the match similarity, <c>w·OKS + (1−w)·IoU</c> of the boxes. 1 is the paper's
+    /// OKS-only rule. Default 0.5: when people overlap, the pose model may place an occluded person's joints on the
+    /// person in front, so OKS alone confuses the two while the boxes still tell them apart; on TUD-Campus the blend
+    /// cut ID switches from 10 to 5 (with pose NMS, motion prediction, detector every frame).
+    /// </summary>
+    public float OksWeight { get; init; } = 0.5f;
+
+    /// <summary>
     /// How many consecutive frames (calls to <see cref="ITracker.Update"/>) a track may go unmatched and still be
     /// matched again; after that it is dropped and its id retired. Default 30 = one second at 30 fps, long enough
     /// to bridge a person walking behind another; use <see cref="MaxAgeForFps"/> for other frame rates.
@@ -43,12 +57,11 @@ public sealed record TrackerOptions
 
     /// <summary>
     /// Whether a track's last box and pose are moved by its box-centre velocity × the time since it was seen before
-    /// being compared. Default false, as in the paper's flow-free tracker, which compares with the last pose as is;
-    /// that loses people who move more than about a tenth of their height while hidden (someone walking behind
-    /// another for a quarter second). Turning it on keeps them, at the risk of overshooting people who stopped
-    /// while hidden.
+    /// being compared. The paper's flow-free tracker compares with the last pose as is (off); that loses people who
+    /// move more than about a tenth of their height while hidden (someone walking behind another for a quarter
+    /// second). Default on: on TUD-Campus it raised IDF1 from 0.54 to 0.57 (OKS) and 0.51 to 0.63 (IoU).
     /// </summary>
-    public bool PredictMotion { get; init; }
+    public bool PredictMotion { get; init; } = true;
 
     /// <summary>Whether the trackers return keypoints smoothed by a One Euro filter per joint. Default true.</summary>
     public bool Smooth { get; init; } = true;
@@ -94,6 +107,7 @@ public sealed record TrackerOptions
             Bad(nameof(KeypointScoreThreshold), KeypointScoreThreshold, "in [0, 1]");
         if (MinSharedKeypoints < 1) Bad(nameof(MinSharedKeypoints), MinSharedKeypoints, "at least 1");
         if (!(IouMatchThreshold >= 0 && IouMatchThreshold <= 1)) Bad(nameof(IouMatchThreshold), IouMatchThreshold, "in [0, 1]");
+        if (!(OksWeight >= 0 && OksWeight <= 1)) Bad(nameof(OksWeight), OksWeight, "in [0, 1]");
         if (MaxAge < 0) Bad(nameof(MaxAge), MaxAge, "0 or more");
         if (!(MinCutoff > 0) || double.IsInfinity(MinCutoff)) Bad(nameof(MinCutoff), MinCutoff, "a positive number");
         if (!(Beta >= 0) || double.IsInfinity(Beta)) Bad(nameof(Beta), Beta, "0 or more");
