@@ -21,7 +21,8 @@ public class OksTrackerTests
     public void Without_motion_prediction_a_person_walking_far_while_hidden_gets_a_new_id()
     {
         // The paper's flow-free matching compares with the last pose as is: 42 px away is too far (documented limit).
-        var run = Scene.Crossing(40f).Run(new OksTracker());
+        var paper = new TrackerOptions { PredictMotion = false, IouSecondStage = false, OksWeight = 1f };
+        var run = Scene.Crossing(40f).Run(new OksTracker(paper));
         Assert.Equal([1], Scene.IdsOf(run, "A"));
         Assert.Equal([2, 3], Scene.IdsOf(run, "B"));
     }
@@ -264,7 +265,9 @@ public class OksTrackerTests
         Assert.Equal(0.3f, o.IouMatchThreshold);
         Assert.Equal(30, o.MaxAge);
         Assert.True(o.Smooth);
-        Assert.False(o.PredictMotion);
+        Assert.True(o.PredictMotion);
+        Assert.True(o.IouSecondStage);
+        Assert.Equal(0.5f, o.OksWeight);
         Assert.Equal((1.0, 0.02, 1.0), (o.MinCutoff, o.Beta, o.DCutoff));
     }
 }
