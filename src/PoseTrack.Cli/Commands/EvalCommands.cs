@@ -24,7 +24,7 @@ internal static class EvalCommands
         var images = new Option<string>("--images") { Description = "Folder holding the images the annotations name", Required = true };
         var results = new Option<string>("--results") { Description = "Where to write the COCO results list (JSON)", Required = true };
         var gtBoxes = new Option<bool>("--gt-boxes") { Description = "Use every non-crowd annotated person's box (score 1) instead of the detector" };
-        var quiet = new Option<bool>("--quiet") { Description = "Only warnings and the metrics" };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "Only warnings and the metrics" };
         var models = new ModelArgs();
         cmd.Options.Add(annotations); cmd.Options.Add(images); cmd.Options.Add(results); cmd.Options.Add(gtBoxes); cmd.Options.Add(quiet);
         models.AddTo(cmd);
