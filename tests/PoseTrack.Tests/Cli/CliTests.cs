@@ -1,0 +1,152 @@
+using System.Text.Json;
+
+namespace PoseTrack.Tests.Cli;
+
+/// <summary>The posetrack command as a user runs it: exit codes, one-line errors, files written.</summary>
+public sealed class CliTests
+{
+    [Fact]
+    public void MainJob_WithNoOutputOptions_WritesOutMp4AndOutJsonlInTheCurrentDirectory()
+    {
+        var dir = TestData.TempDir();
+        var r = CliProcess.Run(dir, "--input", TestData.Shared("data", "video", "mmpose_demo.mp4"));
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.True(File.Exists(Path.Combine(dir, "out.mp4")));
+        var lines = File.ReadAllLines(Path.Combine(dir, "out.jsonl"));
+        Assert.Equal(6, lines.Length); // header + 5 frames
+        Assert.Contains("frames=5", r.Stdout); // machine-readable summary when redirected
+        Assert.DoesNotContain("Exception", r.Stderr);
+    }
+
+    [Fact]
+    public void Track_WritesMotAndPoseTrackExports_AndEvalMotReadsThem()
+    {
+        var dir = TestData.TempDir();
+        var video = TestData.Shared("data", "tracking", "TUD-Campus", "TUD-Campus.mp4");
+        var r = CliProcess.Run(dir, "track", "--input", video, "--mot", "hyp.txt", "--posetrack", "pt.json", "--max-frames", "20", "-q");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var mot = File.ReadAllLines(Path.Combine(dir, "hyp.txt"));
+        Assert.NotEmpty(mot);
+        Assert.All(mot, l => Assert.Equal(10, l.Split(',').Length));
+        using (var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "pt.json"))))
+            Assert.Equal(20, doc.RootElement.GetProperty("images").GetArrayLength());
+        var eval = CliProcess.Run(dir, "eval", "mot", "--gt", TestData.Shared("data", "tracking", "TUD-Campus", "gt", "gt.txt"), "--hyp", "hyp.txt");
+        Assert.True(eval.ExitCode == 0, eval.Stderr);
+        Assert.StartsWith("MOTA=", eval.Stdout.Trim().Split('\n')[^1]);
+    }
+
+    [Fact]
+    public void EvalCoco_ReproducesTheReferenceApWithGroundTruthBoxes()
+    {
+        var dir = TestData.TempDir();
+        var coco = TestData.Shared("data", "coco");
+        var r = CliProcess.Run(dir, "eval", "coco", "--annotations", Path.Combine(coco, "test_coco.json"), "--images", coco, "--gt-boxes", "--results", "res.json", "-q");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var last = r.Stdout.Trim().Split('\n')[^1];
+        Assert.Equal("AP=0.594", last.Trim());
+        Assert.True(File.Exists(Path.Combine(dir, "res.json")));
+    }
+
+    [Fact]
+    public void Image_OnAFolderWithANonImage_ReportsItSkipsItAndDoesTheRest()
+    {
+        var dir = TestData.TempDir();
+        var images = Path.Combine(dir, "in");
+        Directory.CreateDirectory(images);
+        File.Copy(TestData.Shared("data", "coco", "000000000785.jpg"), Path.Combine(images, "a.jpg"));
+        File.WriteAllText(Path.Combine(images, "b.jpg"), "not an image");
+        var r = CliProcess.Run(dir, "image", images, "--output", "drawn", "--json", "poses.json", "-q");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("b.jpg", r.Stderr);
+        Assert.True(File.Exists(Path.Combine(dir, "drawn", "a.jpg")));
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "poses.json")));
+        var persons = doc.RootElement.GetProperty("images")[0].GetProperty("persons");
+        Assert.True(persons.GetArrayLength() >= 1);
+        Assert.Equal(17, persons[0].GetProperty("keypoints").GetArrayLength());
+    }
+
+    [Theory]
+    [InlineData("missing.mp4", "not found")]
+    [InlineData("empty.mp4", "empty")]
+    [InlineData("text.mp4", "not a video")]
+    public void BadVideoInput_GivesOneClearLineAndExitCode2(string name, string expected)
+    {
+        var dir = TestData.TempDir();
+        File.WriteAllBytes(Path.Combine(dir, "empty.mp4"), []);
+        File.WriteAllText(Path.Combine(dir, "text.mp4"), "hello, this is not a video\n");
+        var r = CliProcess.Run(dir, "--input", name, "--json", "o.jsonl");
+        Assert.Equal(2, r.ExitCode);
+        var errorLines = r.Stderr.Split('\n').Where(l => l.StartsWith("posetrack: error:", StringComparison.Ordinal)).ToList();
+        Assert.Single(errorLines);
+        Assert.Contains(expected, errorLines[0], StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("   at ", r.Stderr);
+    }
+
+    [Fact]
+    public void TruncatedVideo_WritesWhatCanBeRead_SaysWhereItStopped_AndExitsNonZero()
+    {
+        var dir = TestData.TempDir();
+        var bytes = File.ReadAllBytes(TestData.Shared("data", "video", "vtest_10s.mp4"));
+        File.WriteAllBytes(Path.Combine(dir, "half.mp4"), bytes[..(bytes.Length / 2)]);
+        var r = CliProcess.Run(dir, "--input", "half.mp4", "--json", "o.jsonl", "-q");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("stopped at frame", r.Stderr);
+        var lines = File.ReadAllLines(Path.Combine(dir, "o.jsonl"));
+        Assert.True(lines.Length > 10, $"{lines.Length} lines");
+        foreach (var l in lines) using (JsonDocument.Parse(l)) { }
+    }
+
+    [Theory]
+    [InlineData("--det-every", "0", "--det-every")]
+    [InlineData("--device", "quantum", "--device")]
+    [InlineData("--det-threshold", "-1", "--det-threshold")]
+    [InlineData("--tracker", "magic", "--tracker")]
+    public void OutOfRangeOptions_AreRejectedBeforeAnyWork(string option, string value, string named)
+    {
+        var dir = TestData.TempDir();
+        var r = CliProcess.Run(dir, "--input", TestData.Shared("data", "video", "mmpose_demo.mp4"), option, value, "--json", "o.jsonl");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains(named, r.Stderr);
+        Assert.False(File.Exists(Path.Combine(dir, "o.jsonl")));
+    }
+
+    [Fact]
+    public void MissingOutputFolder_AndSamePathTwice_AreClearErrors()
+    {
+        var dir = TestData.TempDir();
+        var video = TestData.Shared("data", "video", "mmpose_demo.mp4");
+        var r1 = CliProcess.Run(dir, "--input", video, "--json", "no/such/dir/o.jsonl");
+        Assert.Equal(2, r1.ExitCode);
+        Assert.Contains("does not exist", r1.Stderr);
+        var r2 = CliProcess.Run(dir, "--input", video, "--json", "same.txt", "--mot", "same.txt");
+        Assert.Equal(2, r2.ExitCode);
+        Assert.Contains("same file", r2.Stderr);
+    }
+
+    [Fact]
+    public void CorruptModel_IsNamedWithItsChecksum()
+    {
+        var dir = TestData.TempDir();
+        var models = Path.Combine(dir, "models");
+        Directory.CreateDirectory(models);
+        foreach (var f in Directory.GetFiles(TestData.ModelsDir)) File.Copy(f, Path.Combine(models, Path.GetFileName(f)));
+        var pose = Path.Combine(models, "ultralight_nano_simplepose_256x192.onnx");
+        File.SetAttributes(pose, FileAttributes.Normal);
+        var bytes = File.ReadAllBytes(pose);
+        bytes[^100] ^= 0xFF;
+        File.WriteAllBytes(pose, bytes);
+        var r = CliProcess.Run(dir, "--input", TestData.Shared("data", "video", "mmpose_demo.mp4"), "--models", models, "--json", "o.jsonl");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("sha256", r.Stderr);
+    }
+
+    [Fact]
+    public void DetectorGivenAsPoseModel_IsAShapeError()
+    {
+        var dir = TestData.TempDir();
+        var r = CliProcess.Run(dir, "--input", TestData.Shared("data", "video", "mmpose_demo.mp4"),
+            "--pose-model", Path.Combine(TestData.ModelsDir, "rtmdet_nano_person_320.onnx"), "--json", "o.jsonl");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("unexpected shape", r.Stderr);
+    }
+}
