@@ -19,7 +19,7 @@ internal sealed class PipelineArgs
     public Option<double> MinCutoff { get; } = new("--smooth-min-cutoff") { Description = "One Euro minimum cutoff frequency (Hz)", DefaultValueFactory = _ => new TrackerOptions().MinCutoff };
     public Option<double> Beta { get; } = new("--smooth-beta") { Description = "One Euro speed coefficient", DefaultValueFactory = _ => new TrackerOptions().Beta };
     public Option<double> DCutoff { get; } = new("--smooth-d-cutoff") { Description = "One Euro derivative cutoff frequency (Hz)", DefaultValueFactory = _ => new TrackerOptions().DCutoff };
-    public Option<float> MatchThreshold { get; } = new("--match-threshold") { Description = "OKS a pose needs with a track's last pose to continue it", DefaultValueFactory = _ => new TrackerOptions().MatchThreshold };
+    public Option<float> MatchThreshold { get; } = new("--match-threshold") { Description = "Similarity (w*OKS + (1-w)*box IoU) a pose needs with a track's last pose to continue it", DefaultValueFactory = _ => new TrackerOptions().MatchThreshold };
     public Option<float> OksWeight { get; } = new("--oks-weight") { Description = "OKS tracker: weight of OKS in the similarity w*OKS + (1-w)*box IoU (1 = the paper's OKS only)", DefaultValueFactory = _ => new TrackerOptions().OksWeight };
     public Option<float> IouThreshold { get; } = new("--iou-threshold") { Description = "Box IoU needed to match (IoU tracker, and the OKS tracker's fallback)", DefaultValueFactory = _ => new TrackerOptions().IouMatchThreshold };
     public Option<float> KeypointThreshold { get; } = new("--kp-threshold") { Description = "Keypoint score a joint needs to count in OKS matching", DefaultValueFactory = _ => new TrackerOptions().KeypointScoreThreshold };
