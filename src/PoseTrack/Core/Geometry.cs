@@ -27,6 +27,10 @@ public readonly record struct BoxF(float X, float Y, float Width, float Height)
         return union > 0f ? inter / union : 0f;
     }
 
+    /// <summary>"[x, y, w, h]" with one decimal.</summary>
+    public override string ToString() =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"[{X:F1}, {Y:F1}, {Width:F1}, {Height:F1}]");
+
     /// <summary>This box clipped to an image of the given size.</summary>
     public BoxF ClipTo(int imageWidth, int imageHeight)
     {

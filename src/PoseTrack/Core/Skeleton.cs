@@ -1,7 +1,15 @@
 namespace PoseTrack.Core;
 
 /// <summary>Which side of the body a joint or limb is on; used for left/right colours and flip pairs.</summary>
-public enum BodySide { Centre, Left, Right }
+public enum BodySide
+{
+    /// <summary>On the body's midline (nose, pelvis) or a limb joining both sides.</summary>
+    Centre,
+    /// <summary>The person's left side.</summary>
+    Left,
+    /// <summary>The person's right side.</summary>
+    Right,
+}
 
 /// <summary>
 /// A keypoint layout: joint names, left/right flip pairs, limbs to draw, and per-joint OKS sigmas.

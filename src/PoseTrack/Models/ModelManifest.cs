@@ -6,7 +6,13 @@ using PoseTrack.Core;
 namespace PoseTrack.Models;
 
 /// <summary>What a model is for.</summary>
-public enum ModelTask { Detector, Pose }
+public enum ModelTask
+{
+    /// <summary>A person detector.</summary>
+    Detector,
+    /// <summary>A top-down pose model.</summary>
+    Pose,
+}
 
 /// <summary>One entry of <c>models/models.json</c>: file, checksum and the exact pre/post-processing contract.</summary>
 public sealed record ModelEntry
@@ -129,7 +135,7 @@ public sealed class ModelManifest
 
     /// <summary>
     /// Finds a model by manifest name, by file name, or by path to an .onnx file. A path that is not in the
-    /// manifest gets an entry built from <paramref name="fallback"/> (same contract, no checksum).
+    /// manifest gets the contract of the task's default model and no checksum.
     /// </summary>
     public ModelEntry Resolve(string nameOrPath, ModelTask task)
     {
