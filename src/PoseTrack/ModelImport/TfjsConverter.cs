@@ -75,8 +75,9 @@ internal sealed partial class TfjsConverter
             {
                 handler(node);
             }
-            catch (InvalidOperationException e)
+            catch (Exception e) when (e is not PoseTrackException)
             {
+                // Inconsistent graphs (wrong input counts, shapes that do not fit) surface here; name the node.
                 throw new PoseTrackException($"TFJS import: cannot convert {node}: {e.Message}", inner: e);
             }
         }
@@ -91,9 +92,6 @@ internal sealed partial class TfjsConverter
             // Outputs keep their TF names so callers can find them; an Identity bridges when the value has another name.
             if (src != name) { _g.Reserve(name); _g.AddWithOutputs("Identity", [name], [src]); }
             var info = new OnnxIo(name, v.Type, v.Shape?.Select(d => d < 0 ? null : d.ToString(CultureInfo.InvariantCulture)).ToArray());
-            if (_inputs.Count == 1 && _inputs[0].Dims is { Length: > 0 } inDims && inDims[0] is { } b && !char.IsDigit(b[0])
-                && info.Dims is { Length: > 0 } od && od[0] is null)
-                info = info with { Dims = [b, .. od[1..]] };
             outInfos.Add(info);
             _g.AddOutput(info);
         }

@@ -129,57 +129,69 @@ internal sealed class TfjsGraphModel
         }
         using (doc)
         {
-            var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("modelTopology", out var topo))
-                throw new PoseTrackException($"'{modelJsonPath}' is not a TFJS model: no modelTopology.");
-            if (root.TryGetProperty("format", out var fmt) && fmt.GetString() is { } f && f != "graph-model")
-                throw new PoseTrackException($"'{modelJsonPath}' is a TFJS '{f}', not a graph model; only graph models can be imported.");
-            if (!topo.TryGetProperty("node", out var nodesEl) || nodesEl.ValueKind != JsonValueKind.Array)
-                throw new PoseTrackException($"'{modelJsonPath}' is not a TFJS graph model: modelTopology has no node list.");
-            if (topo.TryGetProperty("library", out var lib) && lib.TryGetProperty("function", out var fns) && fns.GetArrayLength() > 0)
-                throw new PoseTrackException($"'{modelJsonPath}' uses TensorFlow functions (control flow); they are not supported.");
-
-            var nodes = new List<TfNode>();
-            foreach (var n in nodesEl.EnumerateArray())
+            try
             {
-                var attrs = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
-                if (n.TryGetProperty("attr", out var at))
-                    foreach (var p in at.EnumerateObject()) attrs[p.Name] = p.Value.Clone();
-                var inputs = n.TryGetProperty("input", out var ins)
-                    ? ins.EnumerateArray().Select(i => i.GetString()!).Where(i => !i.StartsWith('^')).ToArray()
-                    : [];
-                nodes.Add(new TfNode
-                {
-                    Name = n.GetProperty("name").GetString()!,
-                    Op = n.GetProperty("op").GetString()!,
-                    Inputs = inputs,
-                    Attrs = attrs,
-                });
+                return Parse(doc.RootElement, json, modelJsonPath);
             }
-
-            using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            sha.AppendData(json);
-            var weights = root.TryGetProperty("weightsManifest", out var wm)
-                ? ReadWeights(wm, Path.GetDirectoryName(Path.GetFullPath(modelJsonPath))!, modelJsonPath, sha)
-                : new Dictionary<string, ConstTensor>(StringComparer.Ordinal);
-
-            var sigIn = new List<string>();
-            var sigOut = new List<string>();
-            if (root.TryGetProperty("signature", out var sig))
+            catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or FormatException or OverflowException)
             {
-                if (sig.TryGetProperty("inputs", out var si)) sigIn.AddRange(si.EnumerateObject().Select(p => p.Value.TryGetProperty("name", out var nm) ? nm.GetString()! : p.Name));
-                if (sig.TryGetProperty("outputs", out var so)) sigOut.AddRange(so.EnumerateObject().Select(p => p.Value.TryGetProperty("name", out var nm) ? nm.GetString()! : p.Name));
+                // A missing or mistyped field of model.json (GetProperty / GetString throw these).
+                throw new PoseTrackException($"'{modelJsonPath}' is not a valid TFJS graph model: {e.Message}", inner: e);
             }
-            return new TfjsGraphModel
-            {
-                Nodes = nodes,
-                Weights = weights,
-                SignatureInputs = sigIn,
-                SignatureOutputs = sigOut,
-                SourceSha256 = Convert.ToHexStringLower(sha.GetHashAndReset()),
-                GeneratedBy = root.TryGetProperty("generatedBy", out var gb) && gb.ValueKind == JsonValueKind.String ? gb.GetString()! : "",
-            };
         }
+    }
+
+    private static TfjsGraphModel Parse(JsonElement root, byte[] json, string modelJsonPath)
+    {
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("modelTopology", out var topo))
+            throw new PoseTrackException($"'{modelJsonPath}' is not a TFJS model: no modelTopology.");
+        if (root.TryGetProperty("format", out var fmt) && fmt.GetString() is { } f && f != "graph-model")
+            throw new PoseTrackException($"'{modelJsonPath}' is a TFJS '{f}', not a graph model; only graph models can be imported.");
+        if (!topo.TryGetProperty("node", out var nodesEl) || nodesEl.ValueKind != JsonValueKind.Array)
+            throw new PoseTrackException($"'{modelJsonPath}' is not a TFJS graph model: modelTopology has no node list.");
+        if (topo.TryGetProperty("library", out var lib) && lib.TryGetProperty("function", out var fns) && fns.GetArrayLength() > 0)
+            throw new PoseTrackException($"'{modelJsonPath}' uses TensorFlow functions (control flow); they are not supported.");
+
+        var nodes = new List<TfNode>();
+        foreach (var n in nodesEl.EnumerateArray())
+        {
+            var attrs = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+            if (n.TryGetProperty("attr", out var at))
+                foreach (var p in at.EnumerateObject()) attrs[p.Name] = p.Value.Clone();
+            var inputs = n.TryGetProperty("input", out var ins)
+                ? ins.EnumerateArray().Select(i => i.GetString()!).Where(i => !i.StartsWith('^')).ToArray()
+                : [];
+            nodes.Add(new TfNode
+            {
+                Name = n.GetProperty("name").GetString()!,
+                Op = n.GetProperty("op").GetString()!,
+                Inputs = inputs,
+                Attrs = attrs,
+            });
+        }
+
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        sha.AppendData(json);
+        var weights = root.TryGetProperty("weightsManifest", out var wm)
+            ? ReadWeights(wm, Path.GetDirectoryName(Path.GetFullPath(modelJsonPath))!, modelJsonPath, sha)
+            : new Dictionary<string, ConstTensor>(StringComparer.Ordinal);
+
+        var sigIn = new List<string>();
+        var sigOut = new List<string>();
+        if (root.TryGetProperty("signature", out var sig))
+        {
+            if (sig.TryGetProperty("inputs", out var si)) sigIn.AddRange(si.EnumerateObject().Select(p => p.Value.TryGetProperty("name", out var nm) ? nm.GetString()! : p.Name));
+            if (sig.TryGetProperty("outputs", out var so)) sigOut.AddRange(so.EnumerateObject().Select(p => p.Value.TryGetProperty("name", out var nm) ? nm.GetString()! : p.Name));
+        }
+        return new TfjsGraphModel
+        {
+            Nodes = nodes,
+            Weights = weights,
+            SignatureInputs = sigIn,
+            SignatureOutputs = sigOut,
+            SourceSha256 = Convert.ToHexStringLower(sha.GetHashAndReset()),
+            GeneratedBy = root.TryGetProperty("generatedBy", out var gb) && gb.ValueKind == JsonValueKind.String ? gb.GetString()! : "",
+        };
     }
 
     /// <summary>
