@@ -1,0 +1,78 @@
+using PoseTrack.Core;
+
+namespace PoseTrack.ModelImport;
+
+/// <summary>Options of <see cref="TfjsImporter.Convert"/>.</summary>
+public sealed record TfjsImportOptions
+{
+    /// <summary>
+    /// Store weights that the TFJS model keeps as float16 as float16 initializers followed by a Cast to float32
+    /// (half the file size, identical results: ONNX Runtime folds the Cast when it loads the model).
+    /// Off by default: the ONNX file then holds plain float32 weights.
+    /// </summary>
+    public bool KeepFloat16Weights { get; init; }
+
+    /// <summary>
+    /// Replace the graph's image input (NHWC, often int32) with PoseTrack's pose-model input: one float tensor
+    /// [N,3,H,W], planar RGB on a 0..255 scale, followed in the graph by a Transpose (and a Cast when the model wants
+    /// integers). On by default; turn it off to keep the TFJS input as it is.
+    /// </summary>
+    public bool AdaptInputLayout { get; init; } = true;
+}
+
+/// <summary>What a conversion produced.</summary>
+public sealed record TfjsImportReport
+{
+    /// <summary>ONNX inputs as "name type [dims]".</summary>
+    public required IReadOnlyList<string> Inputs { get; init; }
+    /// <summary>ONNX outputs as "name type [dims]".</summary>
+    public required IReadOnlyList<string> Outputs { get; init; }
+    /// <summary>TF ops converted, with how many nodes of each (nodes the outputs do not depend on are not counted).</summary>
+    public required IReadOnlyDictionary<string, int> TfOps { get; init; }
+    /// <summary>ONNX ops written, with counts.</summary>
+    public required IReadOnlyDictionary<string, int> OnnxOps { get; init; }
+    /// <summary>Number of initializers written.</summary>
+    public int InitializerCount { get; init; }
+    /// <summary>True when the batch dimension of the input is dynamic; false when the graph fixes it (MoveNet: 1).</summary>
+    public bool DynamicBatch { get; init; }
+    /// <summary>sha256 of model.json followed by its weight shards.</summary>
+    public string SourceSha256 { get; init; } = "";
+}
+
+/// <summary>
+/// Converts TensorFlow.js graph models (model.json + weight shards) to ONNX (opset 17) without TensorFlow or Python.
+/// Covers the convolutional / element-wise / shape ops of models such as MoveNet; see <see cref="SupportedOps"/>.
+/// An op outside that list fails the conversion with a <see cref="PoseTrackException"/> naming the op and the node.
+/// </summary>
+public static class TfjsImporter
+{
+    /// <summary>The TensorFlow ops the importer maps, sorted by name.</summary>
+    public static IReadOnlyList<string> SupportedOps => TfjsConverter.SupportedOps;
+
+    /// <summary>
+    /// Reads the TFJS graph model at <paramref name="modelJsonPath"/> (its shards next to it), converts it and writes the
+    /// ONNX model to <paramref name="onnxOutputPath"/> (folders are created). Returns what was converted.
+    /// </summary>
+    public static TfjsImportReport Convert(string modelJsonPath, string onnxOutputPath, TfjsImportOptions? options = null)
+    {
+        var bytes = ConvertToBytes(modelJsonPath, options ?? new TfjsImportOptions(), out var report);
+        try
+        {
+            var dir = Path.GetDirectoryName(Path.GetFullPath(onnxOutputPath));
+            if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+            File.WriteAllBytes(onnxOutputPath, bytes);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new PoseTrackException($"Cannot write ONNX model '{onnxOutputPath}': {e.Message}", inner: e);
+        }
+        return report;
+    }
+
+    /// <summary>Converts to ONNX bytes in memory.</summary>
+    internal static byte[] ConvertToBytes(string modelJsonPath, TfjsImportOptions options, out TfjsImportReport report)
+    {
+        var model = TfjsGraphModel.Load(modelJsonPath);
+        return new TfjsConverter(model, options).Convert(out report);
+    }
+}
