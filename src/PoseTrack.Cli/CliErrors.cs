@@ -24,6 +24,9 @@ internal static class CliErrors
         try
         {
             EnsureNativeRuntime();
+            // FFmpeg/OpenCV print their own warnings ("moov atom not found") before our one-line error; keep them
+            // off stderr unless debugging.
+            if (Environment.GetEnvironmentVariable("POSETRACK_DEBUG") != "1") PoseTrack.Sources.FrameSources.SilenceNativeLogs();
             return await body().ConfigureAwait(false);
         }
         catch (PoseTrackException e) { return Report(e.Message, e.ExitCode); }

@@ -12,7 +12,7 @@ internal sealed class ModelArgs
 {
     public Option<string?> Models { get; } = new("--models") { Description = "Folder with models.json and the model files (default: the models shipped beside the binary)" };
     public Option<string?> Detector { get; } = new("--detector") { Description = "Person detector: rtmdet-nano (alias rtmdet), yolox-nano (alias yolox), or a path to an .onnx file" };
-    public Option<string?> PoseModel { get; } = new("--pose-model") { Description = "Pose model name from models.json or a path to an .onnx file (heatmap or SimCC outputs)" };
+    public Option<string?> PoseModel { get; } = new("--pose-model") { Description = "Pose model: fast (movenet-lightning, default), accurate (movenet-thunder), a name from models.json, or a path to an .onnx file (heatmap, SimCC or MoveNet outputs)" };
     public Option<string> Device { get; } = new("--device") { Description = "Execution provider: auto, cpu, cuda, tensorrt", DefaultValueFactory = _ => "auto" };
     public Option<int> Threads { get; } = new("--threads") { Description = "ONNX Runtime intra-op threads per model (0 = one per core)", DefaultValueFactory = _ => 0 };
     public Option<float> DetThreshold { get; } = new("--det-threshold") { Description = "Detector score threshold", DefaultValueFactory = _ => 0.3f };

@@ -70,11 +70,13 @@ public sealed class ModelManifest
     public IReadOnlyList<ModelEntry> Models { get; }
     /// <summary>Default detector and pose model names.</summary>
     public ModelDefaults Defaults { get; }
+    /// <summary>Preset names ("fast", "accurate") and the model each stands for.</summary>
+    public IReadOnlyDictionary<string, string> Presets { get; }
 
-    private ModelManifest(string dir, IReadOnlyList<ModelEntry> models, ModelDefaults defaults)
-    { Directory = dir; Models = models; Defaults = defaults; }
+    private ModelManifest(string dir, IReadOnlyList<ModelEntry> models, ModelDefaults defaults, IReadOnlyDictionary<string, string> presets)
+    { Directory = dir; Models = models; Defaults = defaults; Presets = presets; }
 
-    private sealed record ManifestDto(int Version, ModelDefaults? Defaults, List<ModelEntry>? Models);
+    private sealed record ManifestDto(int Version, ModelDefaults? Defaults, Dictionary<string, string>? Presets, List<ModelEntry>? Models);
 
     private static readonly JsonSerializerOptions JsonOptions = new()
     {
@@ -130,15 +132,17 @@ public sealed class ModelManifest
         var defaults = dto.Defaults ?? new ModelDefaults(
             dto.Models.First(m => m.TaskKind == ModelTask.Detector).Name,
             dto.Models.First(m => m.TaskKind == ModelTask.Pose).Name);
-        return new ModelManifest(dir, dto.Models, defaults);
+        var presets = new Dictionary<string, string>(dto.Presets ?? [], StringComparer.OrdinalIgnoreCase);
+        return new ModelManifest(dir, dto.Models, defaults, presets);
     }
 
     /// <summary>
-    /// Finds a model by manifest name, by file name, or by path to an .onnx file. A path that is not in the
+    /// Finds a model by preset ("fast", "accurate"), manifest name, file name, or path to an .onnx file. A path that is not in the
     /// manifest gets the contract of the task's default model and no checksum.
     /// </summary>
     public ModelEntry Resolve(string nameOrPath, ModelTask task)
     {
+        if (Presets.TryGetValue(nameOrPath, out var preset)) nameOrPath = preset;
         var byName = Models.FirstOrDefault(m => m.Name.Equals(nameOrPath, StringComparison.OrdinalIgnoreCase)
                                                 || m.File.Equals(nameOrPath, StringComparison.OrdinalIgnoreCase));
         if (byName is not null)
@@ -150,11 +154,14 @@ public sealed class ModelManifest
         if (nameOrPath.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) || nameOrPath.Contains('/'))
         {
             var full = Path.GetFullPath(nameOrPath);
-            // A user's own model: assume the contract of the default model of that task (documented in README).
-            var template = Resolve(task == ModelTask.Pose ? Defaults.Pose : Defaults.Detector, task);
+            // A user's own model: assume the common contract of its kind (documented in README): for pose models the
+            // heatmap family's (RGB, ImageNet mean/std, as Simple Baselines, HRNet and RTMPose exports expect).
+            var template = (task == ModelTask.Pose ? Models.FirstOrDefault(m => m.TaskKind == ModelTask.Pose && m.Decoder == "heatmap") : null)
+                           ?? Resolve(task == ModelTask.Pose ? Defaults.Pose : Defaults.Detector, task);
             return template with { Name = Path.GetFileNameWithoutExtension(full), File = full, Sha256 = "", Origin = "user file" };
         }
-        var names = string.Join(", ", Models.Where(m => m.TaskKind == task).Select(m => m.Name));
+        var names = string.Join(", ", Models.Where(m => m.TaskKind == task).Select(m => m.Name)
+            .Concat(task == ModelTask.Pose ? Presets.Keys : []));
         throw new PoseTrackException($"unknown {task.ToString().ToLowerInvariant()} model '{nameOrPath}' (known: {names}; or give a path to an .onnx file)");
     }
 

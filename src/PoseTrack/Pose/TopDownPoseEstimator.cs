@@ -13,7 +13,7 @@ namespace PoseTrack.Pose;
 /// </summary>
 internal sealed class TopDownPoseEstimator : IDisposable
 {
-    private enum OutputKind { Heatmap, Simcc }
+    private enum OutputKind { Heatmap, Simcc, MoveNet }
 
     private readonly OnnxModel _model;
     private readonly ModelEntry _entry;
@@ -45,7 +45,12 @@ internal sealed class TopDownPoseEstimator : IDisposable
         _maxBatch = options.Batching == PoseBatching.Loop || !_model.DynamicBatch ? 1 : Math.Max(1, options.MaxBatch);
 
         var dims = _model.OutputDims;
-        if (dims.Count >= 1 && dims[0].Length == 4 && dims.Count == 1)
+        if (dims.Count == 1 && dims[0].Length == 4 && dims[0][1] == 1 && dims[0][3] == 3)
+        {
+            // MoveNet single-pose: keypoints directly, [N,1,K,3] as (y, x, score) normalised to the crop.
+            _kind = OutputKind.MoveNet; _joints = dims[0][2];
+        }
+        else if (dims.Count == 1 && dims[0].Length == 4)
         {
             _kind = OutputKind.Heatmap; _joints = dims[0][1];
         }
@@ -56,7 +61,7 @@ internal sealed class TopDownPoseEstimator : IDisposable
             int xi = _model.OutputNames[0].Contains("y", StringComparison.OrdinalIgnoreCase) && _model.OutputNames[1].Contains("x", StringComparison.OrdinalIgnoreCase) ? 1 : 0;
             _simccXIndex = xi; _simccYIndex = 1 - xi;
         }
-        else throw _model.Shape($"a pose model needs one heatmap output [N,K,H,W] or two SimCC outputs [N,K,L]; found {_model.DescribeOutputs()}");
+        else throw _model.Shape($"a pose model needs one heatmap output [N,K,H,W], two SimCC outputs [N,K,L] or a MoveNet output [N,1,K,3]; found {_model.DescribeOutputs()}");
 
         Skeleton = Skeleton.ForJointCount(_joints)
             ?? throw _model.Shape($"{_joints} joints is neither COCO-17 nor MPII-16 (outputs {_model.DescribeOutputs()})");
@@ -108,7 +113,7 @@ internal sealed class TopDownPoseEstimator : IDisposable
         {
             int count = Math.Min(_maxBatch, total - start);
             using var outputs = _model.Run(_input, start * item, count, _inH, _inW);
-            if (_kind == OutputKind.Heatmap)
+            if (_kind is OutputKind.Heatmap or OutputKind.MoveNet)
             {
                 var shape = outputs[0].GetTensorTypeAndShape().Shape;
                 perItemOut = (int)(shape[1] * shape[2] * shape[3]);
@@ -142,6 +147,11 @@ internal sealed class TopDownPoseEstimator : IDisposable
                 if (_options.Flip) HeatmapDecoder.MergeFlipped(own, _scratch.AsSpan((n + i) * perItemOut, perItemOut), _joints, _heatH, _heatW, Skeleton);
                 HeatmapDecoder.Decode(own, _joints, _heatH, _heatW, _inW, _inH, kps, _options.Dark);
             }
+            else if (_kind == OutputKind.MoveNet)
+            {
+                MoveNetDecoder.Decode(own, _inW, _inH, kps);
+                if (_options.Flip) MergeFlippedKeypoints(kps, _scratch.AsSpan((n + i) * perItemOut, perItemOut));
+            }
             else
             {
                 int xl = _joints * _lenX;
@@ -164,6 +174,19 @@ internal sealed class TopDownPoseEstimator : IDisposable
     }
 
     private int _heatH, _heatW, _lenX, _lenY;
+    private Keypoint[] _flipped = [];
+
+    /// <summary>Flip test for models that output keypoints: mirror the flipped view's x, swap left/right, average.</summary>
+    private void MergeFlippedKeypoints(Span<Keypoint> kps, ReadOnlySpan<float> flippedOutput)
+    {
+        if (_flipped.Length < _joints) _flipped = new Keypoint[_joints];
+        MoveNetDecoder.Decode(flippedOutput, _inW, _inH, _flipped);
+        for (int k = 0; k < _joints; k++)
+        {
+            var f = _flipped[Skeleton.FlipIndex(k)];
+            kps[k] = new Keypoint(0.5f * (kps[k].X + (_inW - f.X)), 0.5f * (kps[k].Y + f.Y), 0.5f * (kps[k].Score + f.Score));
+        }
+    }
     private void EnsureCapacity(int inputLength, int crops)
     {
         if (_input.Length < inputLength) _input = new float[inputLength];

@@ -40,7 +40,7 @@ public sealed class CliTests
     {
         var dir = TestData.TempDir();
         var coco = TestData.Shared("data", "coco");
-        var r = CliProcess.Run(dir, "eval", "coco", "--annotations", Path.Combine(coco, "test_coco.json"), "--images", coco, "--gt-boxes", "--results", "res.json", "-q");
+        var r = CliProcess.Run(dir, "eval", "coco", "--annotations", Path.Combine(coco, "test_coco.json"), "--images", coco, "--gt-boxes", "--results", "res.json", "--pose-model", "simplepose-nano", "-q");
         Assert.True(r.ExitCode == 0, r.Stderr);
         var last = r.Stdout.Trim().Split('\n')[^1];
         Assert.Equal("AP=0.594", last.Trim());
@@ -130,7 +130,7 @@ public sealed class CliTests
         var models = Path.Combine(dir, "models");
         Directory.CreateDirectory(models);
         foreach (var f in Directory.GetFiles(TestData.ModelsDir)) File.Copy(f, Path.Combine(models, Path.GetFileName(f)));
-        var pose = Path.Combine(models, "ultralight_nano_simplepose_256x192.onnx");
+        var pose = Path.Combine(models, "movenet_singlepose_lightning_192.onnx"); // the default pose model
         File.SetAttributes(pose, FileAttributes.Normal);
         var bytes = File.ReadAllBytes(pose);
         bytes[^100] ^= 0xFF;

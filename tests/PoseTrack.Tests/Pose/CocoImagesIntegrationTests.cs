@@ -36,7 +36,7 @@ public sealed class CocoImagesIntegrationTests(ITestOutputHelper output)
     public void GroundTruthBoxes_GiveMeanOksAbove075()
     {
         var (images, persons) = LoadGt();
-        using var estimator = PoseEstimator.Create(new PoseEstimatorOptions { ModelsDirectory = TestData.ModelsDir });
+        using var estimator = PoseEstimator.Create(new PoseEstimatorOptions { ModelsDirectory = TestData.ModelsDir, PoseModel = "simplepose-nano" });
         var oks = new List<float>();
         foreach (var group in persons.GroupBy(p => p.ImageId))
         {
@@ -51,12 +51,30 @@ public sealed class CocoImagesIntegrationTests(ITestOutputHelper output)
     }
 
     [Theory]
+    [InlineData("movenet-lightning", 0.75)]
+    [InlineData("movenet-thunder", 0.82)]
+    public void LicensedPoseModels_OnGroundTruthBoxes_ReachTheirMeasuredMeanOks(string model, double floor)
+    {
+        var (images, persons) = LoadGt();
+        using var estimator = PoseEstimator.Create(new PoseEstimatorOptions { ModelsDirectory = TestData.ModelsDir, PoseModel = model });
+        var oks = new List<float>();
+        foreach (var group in persons.GroupBy(p => p.ImageId))
+        {
+            using var img = Cv2.ImRead(images[group.Key]);
+            var poses = estimator.EstimateInBoxes(img, group.Select(g => new PersonDetection(g.Box, 1f)).ToList());
+            oks.AddRange(group.Select((g, i) => OksOf(poses[i], g)));
+        }
+        output.WriteLine($"{model}: mean OKS {oks.Average():F3} over {oks.Count}");
+        Assert.True(oks.Average() >= floor, $"{model}: mean OKS {oks.Average():F3} < {floor}");
+    }
+
+    [Theory]
     [InlineData("rtmdet-nano")]
     [InlineData("yolox-nano")]
     public void Detector_FindsEveryAnnotatedPerson_AndPosesScoreMeanOksAbove075(string detector)
     {
         var (images, persons) = LoadGt();
-        using var estimator = PoseEstimator.Create(new PoseEstimatorOptions { ModelsDirectory = TestData.ModelsDir, Detector = detector });
+        using var estimator = PoseEstimator.Create(new PoseEstimatorOptions { ModelsDirectory = TestData.ModelsDir, Detector = detector, PoseModel = "simplepose-nano" });
         var oks = new List<float>();
         foreach (var group in persons.GroupBy(p => p.ImageId))
         {
