@@ -49,9 +49,9 @@ internal static class ReportWriter
             else
             {
                 try { thumbs = Thumbnails.Extract(analysis, source, cancel); }
-                catch (PoseTrackException e)
+                catch (Exception e) when (e is PoseTrackException or OpenCvSharp.OpenCVException)
                 {
-                    thumbs = ThumbnailSet.None($"No thumbnails: {e.Message}");
+                    thumbs = ThumbnailSet.None($"No thumbnails: {e.Message.Split('\n')[0]}");
                     warnings.Add(thumbs.Note);
                 }
                 if (thumbs.ByTrack.Count > 0 && thumbs.ByTrack.Values.All(v => v.All(u => u is null))) warnings.Add(thumbs.Note);

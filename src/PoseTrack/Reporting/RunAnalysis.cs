@@ -201,11 +201,13 @@ internal sealed record RunAnalysis(RunLog Log, ReportOptions Options, RunSummary
         var people = s.People.Select(p => (double)p).ToArray();
         Array.Sort(people);
         long last = frames[^1].Frame;
+        if (!double.IsFinite(span)) span = 0;
         return new RunSummary
         {
             FramesLogged = n,
-            FirstFrame = frames[0].Frame,
-            LastFrame = last,
+            // Min and max, not first and last: the timeline must hold every frame even in a log written out of order.
+            FirstFrame = Math.Min(frames[0].Frame, frames.Min(f => f.Frame)),
+            LastFrame = Math.Max(last, frames.Max(f => f.Frame)),
             DurationSeconds = Math.Max(0, span / 1000.0) + (fps > 0 ? 1 / fps : 0),
             DroppedFrames = dropped,
             MissingAtEnd = log.Header.FrameCount is long fc && fc > last + 1 ? fc - (last + 1) : null,
@@ -227,13 +229,13 @@ internal sealed record RunAnalysis(RunLog Log, ReportOptions Options, RunSummary
     {
         var segments = new List<TrackSegment>();
         long segStart = frames[obs[0].Ordinal].Frame;
-        double scoreSum = 0, confSum = 0, heightSum = 0; int confN = 0;
+        double scoreSum = 0, confSum = 0, heightSum = 0; int confN = 0, scoreN = 0, heightN = 0;
         double maxStep = 0;
         for (int i = 0; i < obs.Count; i++)
         {
             var (ord, p) = obs[i];
-            scoreSum += p.Score;
-            heightSum += p.Box.Height;
+            if (float.IsFinite(p.Score)) { scoreSum += p.Score; scoreN++; }
+            if (float.IsFinite(p.Box.Height)) { heightSum += p.Box.Height; heightN++; }
             foreach (var k in p.Keypoints)
                 if (float.IsFinite(k.Score)) { confSum += k.Score; confN++; }
             if (i > 0)
@@ -300,9 +302,9 @@ internal sealed record RunAnalysis(RunLog Log, ReportOptions Options, RunSummary
             LastFrame = frames[obs[^1].Ordinal].Frame,
             Frames = obs.Count,
             Segments = segments,
-            MeanScore = scoreSum / obs.Count,
+            MeanScore = scoreN > 0 ? scoreSum / scoreN : 0,
             MeanKeypointConfidence = confN > 0 ? confSum / confN : 0,
-            MeanBoxHeight = heightSum / obs.Count,
+            MeanBoxHeight = heightN > 0 ? heightSum / heightN : 0,
             Jitter = jitter,
             JitterP90 = p90,
             JitterSamples = samples.Count,

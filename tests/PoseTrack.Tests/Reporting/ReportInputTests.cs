@@ -102,6 +102,24 @@ public sealed class ReportInputTests
     }
 
     [Fact]
+    public void NullNumbers_AsTheSinkWritesNonFiniteValues_DoNotBreakTheReport()
+    {
+        var lines = File.ReadAllLines(GoodLog()).ToList();
+        for (int i = 5; i < 15; i++)
+        {
+            int at = lines[i].IndexOf("\"box\":[", StringComparison.Ordinal) + 7;
+            lines[i] = lines[i][..at] + "null,null,null,null" + lines[i][lines[i].IndexOf(']', at)..];
+            lines[i] = lines[i].Replace("\"score\":0.9,", "\"score\":null,", StringComparison.Ordinal);
+        }
+        lines[20] = lines[20].Replace("\"time_ms\":", "\"time_ms\":null,\"x\":", StringComparison.Ordinal);
+        var r = Report(WriteText(string.Join('\n', lines) + "\n"), out var html);
+        Assert.Equal(30, r.Analysis.Summary.FramesLogged);
+        Assert.Equal(0, r.Analysis.Log.BadLines);
+        Assert.DoesNotContain(">NaN", html);
+        Assert.All(r.Analysis.Tracks, t => Assert.True(double.IsFinite(t.MeanScore) && double.IsFinite(t.MaxStep) && double.IsFinite(t.MeanBoxHeight)));
+    }
+
+    [Fact]
     public void Report_IsSelfContained_AndNamesEveryTrack()
     {
         var r = Report(GoodLog(), out var html);
