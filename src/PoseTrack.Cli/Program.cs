@@ -7,6 +7,7 @@ RunCommand.Configure(root);
 root.Subcommands.Add(ImageCommand.Create());
 root.Subcommands.Add(TrackCommand.Create());
 root.Subcommands.Add(EvalCommands.Create());
+root.Subcommands.Add(ReportCommand.Create());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

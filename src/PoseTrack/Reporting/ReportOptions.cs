@@ -1,0 +1,46 @@
+using PoseTrack.Core;
+
+namespace PoseTrack.Reporting;
+
+/// <summary>Thresholds of the suspected-problem checks and limits of the report.</summary>
+internal sealed record ReportOptions
+{
+    /// <summary>Likely id switch: a track starts at most this many frames after another one ended…</summary>
+    public int SwitchFrames { get; init; } = 10;
+
+    /// <summary>…and its first box centre is at most this many pixels from the other track's last box centre.</summary>
+    public double SwitchPixels { get; init; } = 80;
+
+    /// <summary>A track seen in fewer frames than this is flagged as flicker.</summary>
+    public int ShortTrackFrames { get; init; } = 5;
+
+    /// <summary>
+    /// A track jumps when its box centre moves more than this many box heights per frame between two consecutive
+    /// appearances (walking is about 0.03 box heights per frame at 25 fps).
+    /// </summary>
+    public double JumpBoxHeights { get; init; } = 0.3;
+
+    /// <summary>Keypoints under this score are left out of the jitter.</summary>
+    public float KeypointScoreThreshold { get; init; } = 0.3f;
+
+    /// <summary>A track's jitter ranks with the others only when it comes from at least this many three-frame windows.</summary>
+    public int MinJitterWindows { get; init; } = 5;
+
+    /// <summary>At most this many tracks get thumbnails (flagged tracks first, then the longest).</summary>
+    public int MaxThumbnailTracks { get; init; } = 200;
+
+    /// <summary>Height in pixels of a thumbnail.</summary>
+    public int ThumbnailHeight { get; init; } = 96;
+
+    /// <summary>Throws <see cref="PoseTrackException"/> naming the first bad value.</summary>
+    public void Validate()
+    {
+        if (SwitchFrames < 1) throw new PoseTrackException($"--switch-frames must be 1 or more (got {SwitchFrames})");
+        if (!(SwitchPixels >= 0) || double.IsInfinity(SwitchPixels)) throw new PoseTrackException($"--switch-pixels must be 0 or more (got {SwitchPixels})");
+        if (ShortTrackFrames < 0) throw new PoseTrackException($"--short-track must be 0 or more (got {ShortTrackFrames})");
+        if (!(JumpBoxHeights > 0) || double.IsInfinity(JumpBoxHeights)) throw new PoseTrackException($"--jump must be more than 0 (got {JumpBoxHeights})");
+        if (MinJitterWindows < 1) throw new PoseTrackException($"the minimum number of jitter windows must be 1 or more (got {MinJitterWindows})");
+        if (MaxThumbnailTracks < 0) throw new PoseTrackException($"--max-thumbnails must be 0 or more (got {MaxThumbnailTracks})");
+        if (ThumbnailHeight is < 16 or > 512) throw new PoseTrackException($"the thumbnail height must be 16 to 512 pixels (got {ThumbnailHeight})");
+    }
+}
