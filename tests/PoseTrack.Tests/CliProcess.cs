@@ -11,18 +11,7 @@ internal static class CliProcess
 
     public static Result Run(string workingDirectory, TimeSpan timeout, params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "posetrack.dll"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        p.StandardInput.Close();
+        using var p = Start(workingDirectory, args);
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         if (!p.WaitForExit(timeout))
@@ -33,7 +22,7 @@ internal static class CliProcess
         return new Result(p.ExitCode, stdout.Result, stderr.Result);
     }
 
-    /// <summary>Starts the command without waiting (for signal tests).</summary>
+    /// <summary>Starts the command without waiting (for signal tests); standard input is closed, as under CI.</summary>
     public static Process Start(string workingDirectory, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet")
@@ -46,6 +35,8 @@ internal static class CliProcess
         };
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "posetrack.dll"));
         foreach (var a in args) psi.ArgumentList.Add(a);
-        return Process.Start(psi)!;
+        var p = Process.Start(psi)!;
+        p.StandardInput.Close();
+        return p;
     }
 }

@@ -7,31 +7,7 @@ namespace PoseTrack.Tests.Reporting;
 /// <summary><c>posetrack report</c> as a user runs it, and its page in a real browser.</summary>
 public sealed partial class ReportCliTests
 {
-    private sealed record Cli(int ExitCode, string Stdout, string Stderr);
-
-    private static Cli Run(string dir, params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = dir,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "posetrack.dll"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        p.StandardInput.Close();
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(TimeSpan.FromMinutes(4)))
-        {
-            p.Kill(entireProcessTree: true);
-            throw new TimeoutException($"posetrack {string.Join(' ', args)} did not finish");
-        }
-        return new Cli(p.ExitCode, stdout.Result, stderr.Result);
-    }
+    private static CliProcess.Result Run(string dir, params string[] args) => CliProcess.Run(dir, TimeSpan.FromMinutes(4), args);
 
     [Fact]
     public void GoodLog_ExitsZero_WritesTheDefaultOutputBesideTheLog()
