@@ -20,11 +20,12 @@ internal sealed class ModelArgs
     public Option<bool> Flip { get; } = new("--flip") { Description = "Flip test: also run the mirrored crop and average (about 2x pose time)" };
     public Option<bool> Dark { get; } = new("--dark") { Description = "DARK sub-pixel refinement of heatmap peaks" };
     public Option<float> PoseNms { get; } = new("--pose-nms") { Description = "Pose NMS: of two poses with OKS above this, drop the weaker (1 = off)", DefaultValueFactory = _ => PoseTrack.Pose.PoseNms.DefaultThreshold };
+    public Option<float> Padding { get; } = new("--pose-padding") { Description = "Crop enlargement around each person box before the pose model", DefaultValueFactory = _ => PoseTrack.Pose.AffineCrop.DefaultPadding };
     public Option<string> Batching { get; } = new("--pose-batching") { Description = "auto (one batched run per frame when possible) or loop (one run per crop)", DefaultValueFactory = _ => "auto" };
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Models, Detector, PoseModel, Device, Threads, DetThreshold, MinBox, Flip, Dark, PoseNms, Batching })
+        foreach (var o in new Option[] { Models, Detector, PoseModel, Device, Threads, DetThreshold, MinBox, Flip, Dark, PoseNms, Padding, Batching })
             command.Options.Add(o);
     }
 
@@ -41,6 +42,8 @@ internal sealed class ModelArgs
         if (minBox < 0 || float.IsNaN(minBox)) throw new PoseTrackException($"--min-box must be 0 or more (got {minBox})");
         float nms = r.GetValue(PoseNms);
         if (nms is < 0 or > 1 || float.IsNaN(nms)) throw new PoseTrackException($"--pose-nms must be within 0..1 (got {nms})");
+        float padding = r.GetValue(Padding);
+        if (padding is < 0.5f or > 3f || float.IsNaN(padding)) throw new PoseTrackException($"--pose-padding must be within 0.5..3 (got {padding})");
         var batching = (r.GetValue(Batching) ?? "auto").ToLowerInvariant() switch
         {
             "auto" => PoseBatching.Auto,
@@ -53,7 +56,7 @@ internal sealed class ModelArgs
             Detector = NormaliseDetector(r.GetValue(Detector)),
             PoseModel = r.GetValue(PoseModel),
             Detection = new DetectorOptions(thr, minBox),
-            Pose = new PoseOptions(Flip: r.GetValue(Flip), Dark: r.GetValue(Dark), Batching: batching, NmsThreshold: nms),
+            Pose = new PoseOptions(Flip: r.GetValue(Flip), Dark: r.GetValue(Dark), Batching: batching, NmsThreshold: nms, Padding: padding),
             Inference = new InferenceOptions(device, threads),
             LoggerFactory = loggers,
         };
