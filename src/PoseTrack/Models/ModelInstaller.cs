@@ -275,10 +275,17 @@ internal static class ModelInstaller
         var destination = Path.Combine(cache, fileName);
 
         var known = new KnownHashes(cache);
-        var expected = options.Sha256?.ToLowerInvariant() ?? entry.DownloadSha256 ?? known.Get(urlText);
+        var recorded = known.Get(urlText);
+        var expected = options.Sha256?.ToLowerInvariant() ?? entry.DownloadSha256 ?? recorded;
         var downloader = options.Downloader ?? new ModelDownloader { Warn = options.Warn };
         options.Info?.Invoke($"downloading {urlText}");
-        var result = await downloader.DownloadAsync(url, destination, expected, options.Progress, ct).ConfigureAwait(false);
+        DownloadResult result;
+        try { result = await downloader.DownloadAsync(url, destination, expected, options.Progress, ct).ConfigureAwait(false); }
+        catch (PoseTrackException e) when (expected is not null && expected == recorded && e.Message.Contains("not the expected file", StringComparison.Ordinal))
+        {
+            throw new PoseTrackException($"{e.Message}; the expected sha256 was recorded on the first download in {known.FilePath}: " +
+                                         "if the publisher changed the file, remove that line (or pass --sha256)", inner: e);
+        }
         if (expected is null)
         {
             known.Set(urlText, result.Sha256);

