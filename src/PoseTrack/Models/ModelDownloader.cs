@@ -175,7 +175,8 @@ internal sealed class ModelDownloader
     private static string Describe(Exception e) => e switch
     {
         TaskCanceledException => "timed out",
-        HttpRequestException { InnerException: { } inner } h when h.StatusCode is null => $"{h.Message} ({inner.Message})",
+        HttpRequestException { InnerException: { } inner } h when h.StatusCode is null && !h.Message.Contains(inner.Message, StringComparison.Ordinal)
+            => $"{h.Message} ({inner.Message})",
         _ => e.Message,
     };
 

@@ -360,6 +360,7 @@ internal static class ModelInstaller
         bool movedIn = false;
         try
         {
+            Directory.CreateDirectory(dir);
             using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write))
             {
                 fs.Write(bytes);
@@ -397,10 +398,9 @@ internal static class ModelInstaller
 
     private static string PrepareDirectory(string? modelsDirectory)
     {
+        // Created only when a model is registered (Register), so a failed first install leaves nothing behind.
         var dir = Path.GetFullPath(modelsDirectory ?? ModelManifest.DefaultDirectory());
-        try { Directory.CreateDirectory(dir); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        { throw new PoseTrackException($"cannot create the models folder {dir}: {e.Message}", inner: e); }
+        if (File.Exists(dir)) throw new PoseTrackException($"the models folder {dir} is a file");
         return dir;
     }
 
