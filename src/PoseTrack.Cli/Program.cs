@@ -8,6 +8,7 @@ root.Subcommands.Add(ImageCommand.Create());
 root.Subcommands.Add(TrackCommand.Create());
 root.Subcommands.Add(EvalCommands.Create());
 root.Subcommands.Add(ReportCommand.Create());
+root.Subcommands.Add(ModelsCommand.Create());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

@@ -129,9 +129,10 @@ public sealed class ModelManifest
             if (m.Mean.Length != 3 || m.Std.Length != 3 || m.Std.Any(v => v == 0))
                 throw new PoseTrackException($"model manifest {path}: entry '{m.Name}' needs 3 mean and 3 non-zero std values");
         }
+        // A folder may hold only pose or only detector models (e.g. one filled by `posetrack models install`): "" = none.
         var defaults = dto.Defaults ?? new ModelDefaults(
-            dto.Models.First(m => m.TaskKind == ModelTask.Detector).Name,
-            dto.Models.First(m => m.TaskKind == ModelTask.Pose).Name);
+            dto.Models.FirstOrDefault(m => m.TaskKind == ModelTask.Detector)?.Name ?? "",
+            dto.Models.FirstOrDefault(m => m.TaskKind == ModelTask.Pose)?.Name ?? "");
         var presets = new Dictionary<string, string>(dto.Presets ?? [], StringComparer.OrdinalIgnoreCase);
         return new ModelManifest(dir, dto.Models, defaults, presets);
     }
