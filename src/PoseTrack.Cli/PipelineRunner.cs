@@ -46,7 +46,8 @@ internal static class PipelineRunner
 
         try
         {
-            using var source = FrameSources.Open(input, sourceOptions);
+            // The log receives the source's warnings (image-folder files skipped or resized) so the user sees them.
+            using var source = FrameSources.Open(input, sourceOptions.Logger is null ? sourceOptions with { Logger = log } : sourceOptions);
             var info = source.Info;
             using var estimator = PoseEstimator.Create(estimatorOptions);
             var sinks = new List<IFrameSink>();
