@@ -69,6 +69,7 @@ public sealed class PosePipeline
         var started = Stopwatch.GetTimestamp();
         string? sourceProblem = null;
         long framesOut = 0; TimeSpan? firstOut = null;
+        var finaliseErrors = new List<Exception>();
 
         Task Guard(Task t) => t.ContinueWith(x => { if (x.IsFaulted) failed.Cancel(); return x; }, TaskScheduler.Default).Unwrap();
 
@@ -104,7 +105,7 @@ public sealed class PosePipeline
                 foreach (var sink in sinks)
                 {
                     try { sink.Complete(); }
-                    catch (Exception e) { _logger.LogError("Could not finalise an output: {Message}", e.Message); }
+                    catch (Exception e) { finaliseErrors.Add(e); }
                 }
             }
         }));
@@ -115,6 +116,10 @@ public sealed class PosePipeline
 
         var errors = all.Where(t => t.IsFaulted).SelectMany(t => t.Exception!.InnerExceptions)
             .Where(e => e is not OperationCanceledException and not ChannelClosedException).ToList();
+        // An output that could not be finalised fails the run; after another error it is only logged.
+        if (errors.Count > 0)
+            foreach (var e in finaliseErrors) _logger.LogError("Could not finalise an output: {Message}", e.Message);
+        else errors.AddRange(finaliseErrors);
         if (errors.Count > 0)
         {
             var first = errors[0];
