@@ -100,6 +100,8 @@ public sealed class ModelManifest
     /// <summary>Reads <c>models.json</c> from a folder (default: <see cref="DefaultDirectory"/>).</summary>
     public static ModelManifest Load(string? directory = null)
     {
+        if (directory is not null && string.IsNullOrWhiteSpace(directory))
+            throw new PoseTrackException("models folder name is empty (use --models DIR)");
         var dir = Path.GetFullPath(directory ?? DefaultDirectory());
         if (!System.IO.Directory.Exists(dir))
             throw new PoseTrackException($"models folder not found: {dir} (use --models DIR)");
