@@ -71,6 +71,9 @@ internal static class PipelineRunner
                 PrintSummary(summary, outputs, quiet);
                 if (summary.SourceProblem is not null)
                     return CliErrors.Report($"input {info.Description}: {summary.SourceProblem}; the {summary.Frames} frames before it were written");
+                if (summary.Frames == 0 && !summary.Stopped && pipelineOptions.StartSeconds > 0)
+                    return CliErrors.Report(string.Create(CultureInfo.InvariantCulture,
+                        $"--start {pipelineOptions.StartSeconds} s is at or past the end of {info.Description}: no frames were processed"));
                 return summary.Stopped ? CliErrors.Interrupted : CliErrors.Ok;
             }
             finally
