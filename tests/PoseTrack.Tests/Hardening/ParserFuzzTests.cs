@@ -23,6 +23,7 @@ public sealed class ParserFuzzTests(ITestOutputHelper output)
     /// <summary>Runs <paramref name="property"/> on <paramref name="count"/> generated cases from a fixed seed; returns how many parsed.</summary>
     internal static int Fuzz<T>(Gen<T> gen, ulong seed, int count, Func<T, bool> property, Func<T, string> print)
     {
+        seed = Seed(seed);
         var pcg = new PCG(1, seed);
         int accepted = 0;
         for (int i = 0; i < count; i++)
@@ -44,6 +45,10 @@ public sealed class ParserFuzzTests(ITestOutputHelper output)
         }
         return accepted;
     }
+
+    /// <summary>The fixed seed, shifted by POSETRACK_FUZZ_SEED when set (to explore other cases by hand).</summary>
+    internal static ulong Seed(ulong fixedSeed) =>
+        ulong.TryParse(Environment.GetEnvironmentVariable("POSETRACK_FUZZ_SEED"), out var shift) ? fixedSeed + shift * 1000 : fixedSeed;
 
     private static string Show(string s) => s.Length > 2000 ? s[..2000] + "…" : s;
 
