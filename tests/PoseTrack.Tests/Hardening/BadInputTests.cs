@@ -113,7 +113,7 @@ public sealed class BadInputTests
 
     [Theory]
     [InlineData("rtmdet-nano", "rtmdet_nano_person_320.onnx")]
-    [InlineData("simplepose-nano", "ultralight_nano_simplepose_256x192.onnx")]
+    [InlineData("movenet-lightning", "movenet_singlepose_lightning_192.onnx")]  // the default pose model
     public void NonOnnxFileWithAMatchingChecksum_NamesTheModel(string name, string file)
     {
         var dir = TestData.TempDir();
