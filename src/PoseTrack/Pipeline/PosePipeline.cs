@@ -34,7 +34,9 @@ public sealed class PosePipeline
     /// <summary>
     /// Runs the source to its end through every sink. <paramref name="stop"/> stops reading new frames and lets the
     /// frames in flight finish (a graceful stop); <paramref name="abort"/> cancels everything at once. Either way the
-    /// sinks are completed, so the video is finalised and the JSON lines are whole.
+    /// sinks are completed, so the video is finalised and the JSON lines are whole. After an abort this may return
+    /// while the source is still blocked inside <see cref="IFrameSource.Read"/> (until the device's or stream's
+    /// timeout); a caller about to exit should then leave the source undisposed rather than dispose it under that read.
     /// </summary>
     public async Task<PipelineSummary> RunAsync(IFrameSource source, IReadOnlyList<IFrameSink> sinks,
         IProgress<PipelineProgress>? progress = null, CancellationToken stop = default, CancellationToken abort = default)
@@ -121,9 +123,13 @@ public sealed class PosePipeline
         }), 5);
 
         var all = stageTasks.Prepend(sourceTask).Append(sinkTask).ToArray();
-        try { await Task.WhenAll(all).ConfigureAwait(false); }
+        try { await Task.WhenAll(all.Skip(1)).ConfigureAwait(false); }
         catch (Exception) { /* examined below: the first real error wins over the cancellations it caused */ }
-        foreach (var f in failed) f.Dispose();
+        // The stages and sinks end at once on an abort, but the source may be blocked inside a read (a hung camera
+        // or stream waits for its timeout): after an abort it is not waited for.
+        try { await sourceTask.WaitAsync(abort).ConfigureAwait(false); }
+        catch (Exception) { /* as above */ }
+        if (sourceTask.IsCompleted) foreach (var f in failed) f.Dispose();
 
         var errors = all.Where(t => t.IsFaulted).SelectMany(t => t.Exception!.InnerExceptions)
             .Where(e => e is not OperationCanceledException and not ChannelClosedException).ToList();
