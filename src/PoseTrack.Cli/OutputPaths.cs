@@ -8,6 +8,7 @@ internal static class OutputPaths
     /// <summary>Throws when the file's folder is missing or the file cannot be created.</summary>
     public static void EnsureWritable(string path)
     {
+        if (string.IsNullOrWhiteSpace(path)) throw new PoseTrackException("an output file name is empty");
         var full = Path.GetFullPath(path);
         if (Directory.Exists(full)) throw new PoseTrackException($"output path is a folder, not a file: {path}");
         var dir = Path.GetDirectoryName(full)!;
@@ -30,7 +31,8 @@ internal static class OutputPaths
         var seen = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (option, path) in outputs)
         {
-            if (string.IsNullOrEmpty(path)) continue;
+            if (path is null) continue;
+            if (string.IsNullOrWhiteSpace(path)) throw new PoseTrackException($"{option} needs a file name (got an empty one)");
             var full = Path.GetFullPath(path);
             if (seen.TryGetValue(full, out var other))
                 throw new PoseTrackException($"{other} and {option} name the same file: {path}");

@@ -81,6 +81,14 @@ internal sealed class PipelineArgs
             Beta = r.GetValue(Beta),
             DCutoff = r.GetValue(DCutoff),
         };
+        // Checked here so the message names the option the user typed, not the library's property.
+        try { trackerOptions.Validate(); }
+        catch (PoseTrackException e)
+        {
+            var message = e.Message;
+            foreach (var (property, option) in TrackerOptionNames) message = message.Replace($"Tracker option {property} ", option + " ", StringComparison.Ordinal);
+            throw new PoseTrackException(message);
+        }
         var options = new PipelineOptions
         {
             ChannelCapacity = r.GetValue(ChannelCapacity),
@@ -96,9 +104,17 @@ internal sealed class PipelineArgs
         };
         options.Validate();
         double fps = r.GetValue(FolderFps);
-        if (fps <= 0 || double.IsNaN(fps)) throw new PoseTrackException($"--fps must be above 0 (got {fps})");
+        if (!(fps > 0) || double.IsInfinity(fps)) throw new PoseTrackException($"--fps must be a positive number (got {fps})");
         return options;
     }
+
+    private static readonly (string Property, string Option)[] TrackerOptionNames =
+    [
+        (nameof(TrackerOptions.MatchThreshold), "--match-threshold"), (nameof(TrackerOptions.KeypointScoreThreshold), "--kp-threshold"),
+        (nameof(TrackerOptions.IouMatchThreshold), "--iou-threshold"), (nameof(TrackerOptions.OksWeight), "--oks-weight"),
+        (nameof(TrackerOptions.MinCutoff), "--smooth-min-cutoff"), (nameof(TrackerOptions.Beta), "--smooth-beta"),
+        (nameof(TrackerOptions.DCutoff), "--smooth-d-cutoff"),
+    ];
 
     private static bool OnOff(string? value, string option) => (value ?? "").ToLowerInvariant() switch
     {

@@ -46,7 +46,10 @@ internal static class PipelineRunner
 
         try
         {
-            using var source = FrameSources.Open(input, sourceOptions);
+            // The log receives the source's warnings (image-folder files skipped or resized) so the user sees them.
+            var source = FrameSources.Open(input, sourceOptions.Logger is null ? sourceOptions with { Logger = log } : sourceOptions);
+            // After a second Ctrl+C the source may still be blocked in a read: the process exit releases it instead.
+            using var disposeSource = new SourceRelease(source, abort.Token);
             var info = source.Info;
             using var estimator = PoseEstimator.Create(estimatorOptions);
             var sinks = new List<IFrameSink>();
@@ -70,6 +73,9 @@ internal static class PipelineRunner
                 PrintSummary(summary, outputs, quiet);
                 if (summary.SourceProblem is not null)
                     return CliErrors.Report($"input {info.Description}: {summary.SourceProblem}; the {summary.Frames} frames before it were written");
+                if (summary.Frames == 0 && !summary.Stopped && pipelineOptions.StartSeconds > 0)
+                    return CliErrors.Report(string.Create(CultureInfo.InvariantCulture,
+                        $"--start {pipelineOptions.StartSeconds} s is at or past the end of {info.Description}: no frames were processed"));
                 return summary.Stopped ? CliErrors.Interrupted : CliErrors.Ok;
             }
             finally
@@ -145,6 +151,12 @@ internal static class PipelineRunner
             s.TracksSeen.ToString(CultureInfo.InvariantCulture), s.DroppedFrames.ToString(CultureInfo.InvariantCulture));
         AnsiConsole.Write(table);
         foreach (var w in written) AnsiConsole.MarkupLineInterpolated($"wrote [green]{w}[/]");
+    }
+
+    /// <summary>Disposes the source unless the run was aborted (a read may still be running on it then).</summary>
+    private sealed class SourceRelease(IFrameSource source, CancellationToken aborted) : IDisposable
+    {
+        public void Dispose() { if (!aborted.IsCancellationRequested) source.Dispose(); }
     }
 
     /// <summary>IProgress that runs the callback on the reporting thread (Progress&lt;T&gt; would post to the thread pool).</summary>

@@ -2,6 +2,8 @@ using System.CommandLine;
 using PoseTrack.Cli;
 using PoseTrack.Cli.Commands;
 
+FileSizeLimit.IgnoreSignal();
+
 var root = new RootCommand("PoseTrack: real-time multi-person pose tracking (detector → top-down pose → OKS tracker → annotated video + JSON lines)");
 RunCommand.Configure(root);
 root.Subcommands.Add(ImageCommand.Create());

@@ -416,8 +416,9 @@ internal static class CocoJson
         if (v.ValueKind is JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False) return v.GetRawText();
         if (v.ValueKind == JsonValueKind.String)
         {
-            string s = v.GetString()!;
-            return "\"" + (s.Length > 30 ? s[..30] + "…" : s) + "\"";
+            // As written in the file (escaped), so a string holding a line break keeps the message on one line.
+            string s = v.GetRawText();
+            return s.Length > 32 ? s[..31] + "…\"" : s;
         }
         return Kind(v);
     }

@@ -12,16 +12,20 @@ namespace PoseTrack.Evaluation;
 public sealed class MotWriter : IDisposable
 {
     private readonly TextWriter _writer;
+    private readonly FileStream? _file;   // set when writing to a path: cut back to the last whole frame on a failed write
     private readonly bool _leaveOpen;
     private int _frame = -1;      // frame of the rows not yet flushed; -1 = none
-    private bool _disposed;
+    private long _complete;       // bytes of whole frames in _file
+    private bool _disposed, _failed;
 
     /// <summary>Creates (or overwrites) the file at <paramref name="path"/>; <see cref="PoseTrackException"/> if it cannot.</summary>
     public MotWriter(string path)
     {
         try
         {
-            _writer = new StreamWriter(path, append: false, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false)) { NewLine = "\n" };
+            // Unbuffered file: the StreamWriter's buffer is the only one, so a flush is exactly one frame's writes.
+            _file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 0);
+            _writer = new StreamWriter(_file, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false)) { NewLine = "\n" };
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
@@ -54,7 +58,12 @@ public sealed class MotWriter : IDisposable
             throw new ArgumentException($"box {box} is not finite with non-negative size", nameof(box));
         if (!float.IsFinite(score)) throw new ArgumentException($"score {score} is not finite", nameof(score));
 
-        if (_frame != -1 && _frame != frame1Based) _writer.Flush();
+        Guarded(() => WriteRow(frame1Based, id, box, score));
+    }
+
+    private void WriteRow(int frame1Based, int id, BoxF box, float score)
+    {
+        if (_frame != -1 && _frame != frame1Based) FlushFrame();
         _frame = frame1Based;
 
         var ic = CultureInfo.InvariantCulture;
@@ -78,8 +87,30 @@ public sealed class MotWriter : IDisposable
     public void EndFrame()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        _writer.Flush();
+        Guarded(FlushFrame);
         _frame = -1;
+    }
+
+    private void FlushFrame()
+    {
+        _writer.Flush();
+        if (_file is not null) _complete = _file.Position;
+    }
+
+    /// <summary>
+    /// Runs a write; when the file system refuses it (disk full: IOException; file-size limit: EFBIG, which .NET
+    /// throws as ArgumentOutOfRangeException) the file is cut back to its last whole frame and no more is written.
+    /// </summary>
+    private void Guarded(Action write)
+    {
+        if (_failed) throw new IOException("an earlier write to this file failed");
+        try { write(); }
+        catch (Exception e) when (_file is not null && e is IOException or ArgumentOutOfRangeException)
+        {
+            _failed = true;
+            try { _file.SetLength(_complete); } catch (IOException) { /* a reader rejects only the cut last line */ }
+            throw;
+        }
     }
 
     /// <summary>Flushes and, unless constructed with leaveOpen, closes the underlying writer.</summary>
@@ -87,6 +118,12 @@ public sealed class MotWriter : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
+        if (_failed)
+        {
+            // Not through the StreamWriter: it would try to write its unwritten rows again.
+            _file!.Dispose();
+            return;
+        }
         try { _writer.Flush(); }
         finally { if (!_leaveOpen) _writer.Dispose(); }
     }

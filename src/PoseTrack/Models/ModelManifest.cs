@@ -100,6 +100,8 @@ public sealed class ModelManifest
     /// <summary>Reads <c>models.json</c> from a folder (default: <see cref="DefaultDirectory"/>).</summary>
     public static ModelManifest Load(string? directory = null)
     {
+        if (directory is not null && string.IsNullOrWhiteSpace(directory))
+            throw new PoseTrackException("models folder name is empty (use --models DIR)");
         var dir = Path.GetFullPath(directory ?? DefaultDirectory());
         if (!System.IO.Directory.Exists(dir))
             throw new PoseTrackException($"models folder not found: {dir} (use --models DIR)");
@@ -114,7 +116,12 @@ public sealed class ModelManifest
         }
         catch (JsonException e)
         {
-            throw new PoseTrackException($"model manifest {path} is not valid: {e.Message}");
+            // The message may quote the bad token, line breaks and all.
+            throw new PoseTrackException($"model manifest {path} is not valid: {e.Message.ReplaceLineEndings(" ")}");
+        }
+        catch (IOException e)
+        {
+            throw new PoseTrackException($"model manifest {path} cannot be read: {e.Message.ReplaceLineEndings(" ")}");
         }
         catch (UnauthorizedAccessException)
         {
@@ -122,18 +129,29 @@ public sealed class ModelManifest
         }
         if (dto?.Models is null || dto.Models.Count == 0)
             throw new PoseTrackException($"model manifest {path} lists no models");
-        foreach (var m in dto.Models)
+        for (int i = 0; i < dto.Models.Count; i++)
         {
+            // JSON null passes the deserializer even for required members: every field read later is checked here.
+            var m = dto.Models[i] ?? throw new PoseTrackException($"model manifest {path}: models[{i}] is null, not an entry");
             if (string.IsNullOrWhiteSpace(m.Name) || string.IsNullOrWhiteSpace(m.File) || m.Input is null || m.Input.Width <= 0 || m.Input.Height <= 0)
                 throw new PoseTrackException($"model manifest {path}: entry '{m.Name}' needs name, file and a positive input size");
-            if (m.Mean.Length != 3 || m.Std.Length != 3 || m.Std.Any(v => v == 0))
+            if (m.Task is null || !(m.Task.Equals("detector", StringComparison.OrdinalIgnoreCase) || m.Task.Equals("pose", StringComparison.OrdinalIgnoreCase)))
+                throw new PoseTrackException($"model manifest {path}: entry '{m.Name}' needs task \"detector\" or \"pose\"");
+            if (m.Colour is null || !(m.Colour.Equals("rgb", StringComparison.OrdinalIgnoreCase) || m.Colour.Equals("bgr", StringComparison.OrdinalIgnoreCase)))
+                throw new PoseTrackException($"model manifest {path}: entry '{m.Name}' needs colour \"rgb\" or \"bgr\"");
+            if (m.Mean is not { Length: 3 } || m.Std is not { Length: 3 } || m.Std.Any(v => v == 0 || !float.IsFinite(v)) || m.Mean.Any(v => !float.IsFinite(v)))
                 throw new PoseTrackException($"model manifest {path}: entry '{m.Name}' needs 3 mean and 3 non-zero std values");
         }
-        // A folder may hold only pose or only detector models (e.g. one filled by `posetrack models install`): "" = none.
-        var defaults = dto.Defaults ?? new ModelDefaults(
-            dto.Models.FirstOrDefault(m => m.TaskKind == ModelTask.Detector)?.Name ?? "",
-            dto.Models.FirstOrDefault(m => m.TaskKind == ModelTask.Pose)?.Name ?? "");
-        var presets = new Dictionary<string, string>(dto.Presets ?? [], StringComparer.OrdinalIgnoreCase);
+        // A folder may hold only pose or only detector models (e.g. one filled by `posetrack models install`): "" = none,
+        // which Resolve reports when such a model is asked for.
+        string DefaultOf(string? named, ModelTask task) => named ?? dto.Models.FirstOrDefault(m => m.TaskKind == task)?.Name ?? "";
+        var defaults = new ModelDefaults(DefaultOf(dto.Defaults?.Detector, ModelTask.Detector), DefaultOf(dto.Defaults?.Pose, ModelTask.Pose));
+        var presets = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, model) in dto.Presets ?? [])
+        {
+            if (string.IsNullOrWhiteSpace(model)) throw new PoseTrackException($"model manifest {path}: preset '{name}' names no model");
+            presets[name] = model;
+        }
         return new ModelManifest(dir, dto.Models, defaults, presets);
     }
 
@@ -143,6 +161,8 @@ public sealed class ModelManifest
     /// </summary>
     public ModelEntry Resolve(string nameOrPath, ModelTask task)
     {
+        if (string.IsNullOrEmpty(nameOrPath))
+            throw new PoseTrackException($"model manifest in {Directory} lists no {task.ToString().ToLowerInvariant()} model");
         if (Presets.TryGetValue(nameOrPath, out var preset)) nameOrPath = preset;
         var byName = Models.FirstOrDefault(m => m.Name.Equals(nameOrPath, StringComparison.OrdinalIgnoreCase)
                                                 || m.File.Equals(nameOrPath, StringComparison.OrdinalIgnoreCase));

@@ -46,6 +46,12 @@ public sealed record PipelineOptions
     /// <summary>Keypoints under this score are not drawn.</summary>
     public float DrawScoreThreshold { get; init; } = 0.3f;
 
+    /// <summary>
+    /// Test seam: called by each stage (detect, pose, track, render) with its name and the frame index before it
+    /// works on a frame; an exception thrown here is a fault in that stage.
+    /// </summary>
+    internal Action<string, long>? StageHook { get; init; }
+
     /// <summary>Throws <see cref="Core.PoseTrackException"/> for out-of-range values.</summary>
     public void Validate()
     {

@@ -22,6 +22,8 @@ internal abstract class PipelineStage(string name)
 {
     public StageStats Stats { get; } = new(name);
     public string Name => Stats.Name;
+    /// <summary>Called with the stage name and frame index before each frame (test seam, see PipelineOptions.StageHook).</summary>
+    public Action<string, long>? Hook { get; set; }
 
     /// <summary>Does this stage's work on one frame (on the stage's own task).</summary>
     protected abstract ValueTask ProcessAsync(FramePacket packet, CancellationToken ct);
@@ -32,6 +34,7 @@ internal abstract class PipelineStage(string name)
         {
             await foreach (var packet in input.ReadAllAsync(ct).ConfigureAwait(false))
             {
+                Hook?.Invoke(Name, packet.Index);
                 long t0 = Stopwatch.GetTimestamp();
                 await ProcessAsync(packet, ct).ConfigureAwait(false);
                 Stats.Add(Stopwatch.GetTimestamp() - t0);

@@ -34,7 +34,9 @@ public sealed class PosePipeline
     /// <summary>
     /// Runs the source to its end through every sink. <paramref name="stop"/> stops reading new frames and lets the
     /// frames in flight finish (a graceful stop); <paramref name="abort"/> cancels everything at once. Either way the
-    /// sinks are completed, so the video is finalised and the JSON lines are whole.
+    /// sinks are completed, so the video is finalised and the JSON lines are whole. After an abort this may return
+    /// while the source is still blocked inside <see cref="IFrameSource.Read"/> (until the device's or stream's
+    /// timeout); a caller about to exit should then leave the source undisposed rather than dispose it under that read.
     /// </summary>
     public async Task<PipelineSummary> RunAsync(IFrameSource source, IReadOnlyList<IFrameSink> sinks,
         IProgress<PipelineProgress>? progress = null, CancellationToken stop = default, CancellationToken abort = default)
@@ -63,31 +65,42 @@ public sealed class PosePipeline
         var pose = new PoseStage(_estimator.PoseInternal, feedback?.Reader, _estimator.PoseInternal.Options.NmsThreshold);
         var track = new TrackStage(tracker, feedback?.Writer);
         var render = new RenderStage(draw, new SkeletonRenderer(new SkeletonRendererOptions(MinKeypointScore: _options.DrawScoreThreshold)), _options.Overlay);
+        detect.Hook = pose.Hook = track.Hook = render.Hook = _options.StageHook;
 
-        using var failed = CancellationTokenSource.CreateLinkedTokenSource(abort);
-        using var stopReading = CancellationTokenSource.CreateLinkedTokenSource(stop, failed.Token);
+        // failed[k] stops component k (0 source, 1-4 stages, 5 sinks): cancelled when a component after k fails. A
+        // fault stops everything upstream at once, while the components downstream finish the frames they already
+        // hold (the fault reaches them through the channel once it is empty), so no frame processed before the
+        // fault is lost.
+        var failed = new CancellationTokenSource[6];
+        for (int k = 0; k < failed.Length; k++) failed[k] = CancellationTokenSource.CreateLinkedTokenSource(abort);
+        using var stopReading = CancellationTokenSource.CreateLinkedTokenSource(stop, failed[0].Token);
         var started = Stopwatch.GetTimestamp();
         string? sourceProblem = null;
         long framesOut = 0; TimeSpan? firstOut = null;
+        var finaliseErrors = new List<Exception>();
 
-        Task Guard(Task t) => t.ContinueWith(x => { if (x.IsFaulted) failed.Cancel(); return x; }, TaskScheduler.Default).Unwrap();
+        Task Guard(Task t, int k) => t.ContinueWith(x =>
+        {
+            if (x.IsFaulted) for (int i = 0; i < k; i++) failed[i].Cancel();
+            return x;
+        }, TaskScheduler.Default).Unwrap();
 
         var sourceTask = Guard(Task.Factory.StartNew(() =>
         {
-            sourceProblem = ReadSource(source, toDetect.Writer, pool, stopReading.Token, failed.Token);
-        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
+            sourceProblem = ReadSource(source, toDetect.Writer, pool, stopReading.Token, failed[0].Token);
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default), 0);
         var stageTasks = new[]
         {
-            Guard(Task.Run(() => detect.RunAsync(toDetect.Reader, toPose.Writer, failed.Token))),
-            Guard(Task.Run(() => pose.RunAsync(toPose.Reader, toTrack.Writer, failed.Token))),
-            Guard(Task.Run(() => track.RunAsync(toTrack.Reader, toRender.Writer, failed.Token))),
-            Guard(Task.Run(() => render.RunAsync(toRender.Reader, toSinks.Writer, failed.Token))),
+            Guard(Task.Run(() => detect.RunAsync(toDetect.Reader, toPose.Writer, failed[1].Token)), 1),
+            Guard(Task.Run(() => pose.RunAsync(toPose.Reader, toTrack.Writer, failed[2].Token)), 2),
+            Guard(Task.Run(() => track.RunAsync(toTrack.Reader, toRender.Writer, failed[3].Token)), 3),
+            Guard(Task.Run(() => render.RunAsync(toRender.Reader, toSinks.Writer, failed[4].Token)), 4),
         };
         var sinkTask = Guard(Task.Run(async () =>
         {
             try
             {
-                await foreach (var packet in toSinks.Reader.ReadAllAsync(failed.Token).ConfigureAwait(false))
+                await foreach (var packet in toSinks.Reader.ReadAllAsync(failed[5].Token).ConfigureAwait(false))
                 {
                     var result = new FrameResult(packet.Index, packet.TimeMs, packet.Image.Cols, packet.Image.Rows, packet.Persons);
                     foreach (var sink in sinks) sink.Write(result, sink.NeedsImage ? packet.Image : null);
@@ -104,17 +117,26 @@ public sealed class PosePipeline
                 foreach (var sink in sinks)
                 {
                     try { sink.Complete(); }
-                    catch (Exception e) { _logger.LogError("Could not finalise an output: {Message}", e.Message); }
+                    catch (Exception e) { finaliseErrors.Add(e); }
                 }
             }
-        }));
+        }), 5);
 
         var all = stageTasks.Prepend(sourceTask).Append(sinkTask).ToArray();
-        try { await Task.WhenAll(all).ConfigureAwait(false); }
+        try { await Task.WhenAll(all.Skip(1)).ConfigureAwait(false); }
         catch (Exception) { /* examined below: the first real error wins over the cancellations it caused */ }
+        // The stages and sinks end at once on an abort, but the source may be blocked inside a read (a hung camera
+        // or stream waits for its timeout): after an abort it is not waited for.
+        try { await sourceTask.WaitAsync(abort).ConfigureAwait(false); }
+        catch (Exception) { /* as above */ }
+        if (sourceTask.IsCompleted) foreach (var f in failed) f.Dispose();
 
         var errors = all.Where(t => t.IsFaulted).SelectMany(t => t.Exception!.InnerExceptions)
             .Where(e => e is not OperationCanceledException and not ChannelClosedException).ToList();
+        // An output that could not be finalised fails the run; after another error it is only logged.
+        if (errors.Count > 0)
+            foreach (var e in finaliseErrors) _logger.LogError("Could not finalise an output: {Message}", e.Message);
+        else errors.AddRange(finaliseErrors);
         if (errors.Count > 0)
         {
             var first = errors[0];

@@ -73,7 +73,14 @@ internal sealed class TopDownPoseEstimator : IDisposable
     private static byte[] PrepareBatching(byte[] bytes, string name, PoseOptions options, ILogger logger)
     {
         if (options.Batching == PoseBatching.Loop) return bytes;
-        var edited = OnnxBatchPatcher.TryMakeBatchDynamic(bytes, out var reason);
+        byte[]? edited;
+        string? reason;
+        try { edited = OnnxBatchPatcher.TryMakeBatchDynamic(bytes, out reason); }
+        catch (PoseTrackException e)
+        {
+            // The editor only says "Not an ONNX model"; name the model the user asked for.
+            throw new PoseTrackException($"model {name} cannot be loaded: {e.Message}", inner: e);
+        }
         if (edited is null && reason is not null)
             logger.LogDebug("Pose model {Name} keeps batch 1: {Reason}", name, reason);
         return edited ?? bytes;

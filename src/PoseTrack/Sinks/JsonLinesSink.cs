@@ -30,7 +30,8 @@ public sealed class JsonLinesSink : IFrameSink
     // Reused for every line: the writer is Reset onto the emptied buffer, so steady state allocates nothing.
     private readonly ArrayBufferWriter<byte> _buffer = new(16 * 1024);
     private readonly Utf8JsonWriter _json;
-    private bool _completed, _disposed;
+    private bool _completed, _disposed, _failed;
+    private long _length;   // bytes of complete lines in the file
 
     /// <summary>The output path as given.</summary>
     public string Path { get; }
@@ -162,10 +163,19 @@ public sealed class JsonLinesSink : IFrameSink
         _buffer.Advance(1);
         try
         {
+            if (_failed) throw new IOException("an earlier write failed");
             _stream.Write(_buffer.WrittenSpan);
             _stream.Flush();
+            _length += _buffer.WrittenCount;
         }
-        catch (IOException e) { throw OutputFile.WriteFailed(Path, What, e); }
+        catch (Exception e) when (OutputFile.IsWriteFailure(e))
+        {
+            // A write the disk refused may have landed in part: cut the file back to its last complete line, so
+            // the file stays a valid JSON lines file of the frames before (shrinking needs no free space).
+            _failed = true;
+            try { _stream.SetLength(_length); } catch (IOException) { /* the reader still skips a cut last line */ }
+            throw OutputFile.WriteFailed(Path, What, e);
+        }
         finally
         {
             _buffer.ResetWrittenCount();
@@ -179,7 +189,7 @@ public sealed class JsonLinesSink : IFrameSink
         if (_completed || _disposed) return;
         _completed = true;
         try { _stream.Flush(); }
-        catch (IOException e) { throw OutputFile.WriteFailed(Path, What, e); }
+        catch (Exception e) when (OutputFile.IsWriteFailure(e)) { throw OutputFile.WriteFailed(Path, What, e); }
         finally { _stream.Dispose(); }
     }
 

@@ -47,10 +47,18 @@ internal static class OutputFile
     public static PoseTrackException WriteFailed(string path, string what, Exception e)
         => new($"Writing {what} '{path}' failed: {Reason(e)}", inner: e);
 
+    /// <summary>
+    /// True for the exceptions a write to an open file throws when the file system refuses it: IOException (disk
+    /// full, I/O error) and, for EFBIG (a file-size limit, <c>ulimit -f</c>, or the file system's largest file),
+    /// the ArgumentOutOfRangeException .NET maps that error to.
+    /// </summary>
+    public static bool IsWriteFailure(Exception e) => e is IOException or ArgumentOutOfRangeException;
+
     private static string Reason(Exception e) => e switch
     {
         UnauthorizedAccessException => "permission denied.",
         DirectoryNotFoundException => "folder does not exist.",
+        ArgumentOutOfRangeException => "the file would exceed the largest file size allowed (file-size limit, ulimit -f, or the file system's maximum).",
         _ => e.Message.ReplaceLineEndings(" "),
     };
 }

@@ -45,7 +45,7 @@ public sealed class PoseTrackJsonSink : IFrameSink
     // Positions in the file: image entries end at _imagesEnd, the gap runs to _gapEnd (where Middle starts),
     // annotations end at _annotationsEnd (where Tail starts).
     private long _imagesStart, _imagesEnd, _gapEnd, _annotationsEnd;
-    private bool _anyImage, _anyAnnotation, _completed, _disposed;
+    private bool _anyImage, _anyAnnotation, _completed, _disposed, _failed;
 
     // Reused for every frame so steady state allocates nothing.
     private readonly ArrayBufferWriter<byte> _buffer = new(16 * 1024);
@@ -137,6 +137,7 @@ public sealed class PoseTrackJsonSink : IFrameSink
         if (_completed) throw new InvalidOperationException("The PoseTrack JSON sink is complete; no more frames can be written.");
         try
         {
+            if (_failed) throw new IOException("an earlier write to this file failed");
             var persons = result.Persons;
             if (persons.Count > 0)
             {
@@ -161,8 +162,39 @@ public sealed class PoseTrackJsonSink : IFrameSink
             _anyImage = true;
             ResetJson();
         }
-        catch (IOException e) { throw OutputFile.WriteFailed(Path, What, e); }
+        catch (Exception e) when (OutputFile.IsWriteFailure(e))
+        {
+            Restore();
+            throw OutputFile.WriteFailed(Path, What, e);
+        }
         finally { ResetJson(); }
+    }
+
+    /// <summary>
+    /// After a refused write (disk full, file-size limit): puts the tail back where the last whole frame's
+    /// annotations end and cuts what a partial write left after it, so the file is again the valid document of the
+    /// frames before (neither needs free space: the tail's bytes are already allocated, cutting frees space); a
+    /// half-written rebuild copy is removed.
+    /// </summary>
+    private void Restore()
+    {
+        _failed = true;
+        try
+        {
+            if (!_file.IsClosed)
+            {
+                RandomAccess.Write(_file, Tail, _annotationsEnd);
+                RandomAccess.SetLength(_file, _annotationsEnd + Tail.Length);
+            }
+        }
+        catch (Exception e) when (OutputFile.IsWriteFailure(e)) { /* nothing more can be done */ }
+        DeleteTemporary();
+    }
+
+    private void DeleteTemporary()
+    {
+        try { File.Delete(_fullPath + ".tmp"); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { /* a stale .tmp is harmless */ }
     }
 
     /// <summary>Renders the image entry of frame <paramref name="index"/> (with its separator) into the buffer; returns its length.</summary>
@@ -289,7 +321,13 @@ public sealed class PoseTrackJsonSink : IFrameSink
         if (_completed || _disposed) return;
         _completed = true;
         try { Rebuild(0, reopen: false); }
-        catch (IOException e) { throw OutputFile.WriteFailed(Path, What, e); }
+        catch (Exception e) when (OutputFile.IsWriteFailure(e))
+        {
+            // The file keeps its reserved gap (whitespace): still a valid document of every frame written.
+            DeleteTemporary();
+            // After a failed write the error was reported already; only removing the gap did not work.
+            if (!_failed) throw OutputFile.WriteFailed(Path, What, e);
+        }
         finally { _file.Dispose(); }
     }
 

@@ -20,6 +20,7 @@ public sealed class VideoFileSink : IFrameSink
     private readonly VideoWriter _writer;
     private readonly Mat _converted = new();
     private readonly Mat _resized = new();
+    private readonly string _fullPath;
     private bool _completed, _disposed;
 
     /// <summary>The output path as given.</summary>
@@ -52,6 +53,7 @@ public sealed class VideoFileSink : IFrameSink
     {
         if (width <= 0 || height <= 0) throw new ArgumentOutOfRangeException(nameof(width), $"Invalid frame size {width}x{height}.");
         var full = OutputFile.CheckWritablePath(path, What);
+        _fullPath = full;
         Path = path;
         FourCC = string.IsNullOrEmpty(fourCC) ? DefaultFourCC(path) : fourCC;
         if (FourCC.Length != 4) throw new PoseTrackException($"Invalid codec '{FourCC}' for '{path}': a FourCC has exactly 4 characters (e.g. mp4v, MJPG).");
@@ -92,7 +94,9 @@ public sealed class VideoFileSink : IFrameSink
         bool existed = File.Exists(full);
         try
         {
-            using (new FileStream(full, FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite)) { }
+            // One byte written too: a full disk lets an empty file be created but not written.
+            using (var probe = new FileStream(full, FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite))
+                if (!existed) probe.WriteByte(0);
             if (!existed) File.Delete(full);
             return true;
         }
@@ -129,12 +133,25 @@ public sealed class VideoFileSink : IFrameSink
         FramesWritten++;
     }
 
-    /// <summary>Releases the writer, which writes the container's trailer so the file is complete; later calls do nothing.</summary>
+    /// <summary>
+    /// Releases the writer, which writes the container's trailer so the file is complete, then checks that the file
+    /// opens and holds every frame: OpenCV's writer only logs a refused write (disk full, file-size limit), so
+    /// without this a run would end "successfully" with a damaged video. Throws <see cref="PoseTrackException"/>
+    /// when the check fails; later calls do nothing.
+    /// </summary>
     public void Complete()
     {
         if (_completed || _disposed) return;
         _completed = true;
         _writer.Release();
+        if (FramesWritten == 0) return;
+        long inFile;
+        using (var check = new VideoCapture(_fullPath, VideoCaptureAPIs.FFMPEG))
+            inFile = check.IsOpened() ? (long)check.FrameCount : -1;
+        if (inFile < 0)
+            throw new PoseTrackException($"Writing {What} '{Path}' failed: the finished file does not open (disk full or file-size limit?); {FramesWritten} frames were given to it.");
+        if (inFile < FramesWritten)
+            throw new PoseTrackException($"Writing {What} '{Path}' failed: the file holds {inFile} of the {FramesWritten} frames written (disk full or file-size limit?).");
     }
 
     /// <inheritdoc />

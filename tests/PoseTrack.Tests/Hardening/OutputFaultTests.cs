@@ -1,0 +1,133 @@
+using System.Text.Json;
+using OpenCvSharp;
+using PoseTrack.Sinks;
+using static PoseTrack.Tests.Hardening.HardeningCli;
+
+namespace PoseTrack.Tests.Hardening;
+
+/// <summary>
+/// Outputs the file system refuses: no permission at the start, and full (or over a file-size limit) in the middle
+/// of a run. One clear line, exit code 2, and every output holds the frames written before the fault, valid.
+/// </summary>
+/// <remarks>
+/// Methods that work here (tests run as root, so mode bits do not stop writes): <c>chattr +i</c> on the output
+/// folder for "no permission"; <c>ulimit -f</c> on the child for a write refused mid-run (EFBIG: the command
+/// ignores SIGXFSZ, which would otherwise kill it); a small tmpfs mount for a real full disk (ENOSPC).
+/// </remarks>
+public sealed class OutputFaultTests
+{
+    private static string Video => TestData.Shared("data", "video", "vtest_10s.mp4");
+
+    private static void AssertJsonLinesValid(string path, int minFrames)
+    {
+        var text = File.ReadAllText(path);
+        Assert.EndsWith("\n", text);   // cut back to the last complete line
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        foreach (var line in lines) using (JsonDocument.Parse(line)) { }
+        var content = JsonLinesReader.ReadAll(path);
+        Assert.False(content.PartialLastLine);
+        Assert.InRange(content.Frames.Count, minFrames, 99);
+        Assert.Equal(Enumerable.Range(0, content.Frames.Count).Select(i => (long)i), content.Frames.Select(f => f.Frame));
+    }
+
+    [Theory]
+    [InlineData("--json", "o.jsonl")]
+    [InlineData("--output", "o.mp4")]
+    [InlineData("--mot", "o.txt")]
+    [InlineData("--posetrack", "o.json")]
+    public void OutputFolderWithoutWritePermission_IsOneLineBeforeAnyWork(string option, string name)
+    {
+        var dir = TestData.TempDir();
+        var locked = Path.Combine(dir, "locked");
+        Directory.CreateDirectory(locked);
+        Exec("chattr", "+i", locked);
+        try
+        {
+            var args = option is "--mot" or "--posetrack" ? new[] { "track", "--input", Video, option, Path.Combine("locked", name), "-q" }
+                : ["--input", Video, option, Path.Combine("locked", name), "-q"];
+            var r = Run(dir, args);
+            AssertOneErrorLine(r, "cannot write", Path.Combine("locked", name));
+            Assert.Empty(Directory.GetFileSystemEntries(locked));
+            Assert.DoesNotContain("frames=", r.Stdout);
+        }
+        finally { Exec("chattr", "-i", locked); }
+    }
+
+    [Fact]
+    public void JsonLinesOverAFileSizeLimit_IsOneLine_AndTheLinesWrittenStayValid()
+    {
+        var dir = TestData.TempDir();
+        var r = RunWithFileSizeLimit(dir, 64, "--input", Video, "--json", "o.jsonl", "-q");
+        AssertOneErrorLine(r, "JSON lines output", "o.jsonl", "file-size limit");
+        AssertJsonLinesValid(Path.Combine(dir, "o.jsonl"), 10);
+    }
+
+    [Fact]
+    public void MotOverAFileSizeLimit_IsOneLine_AndHoldsWholeFrames()
+    {
+        var dir = TestData.TempDir();
+        var r = RunWithFileSizeLimit(dir, 16, "track", "--input", Video, "--mot", "o.txt", "-q");
+        AssertOneErrorLine(r, "MOT output", "o.txt");
+        var text = File.ReadAllText(Path.Combine(dir, "o.txt"));
+        Assert.EndsWith("\n", text);
+        var rows = PoseTrack.Evaluation.MotFile.Read(Path.Combine(dir, "o.txt"), PoseTrack.Evaluation.MotFileKind.Hypothesis);
+        Assert.NotEmpty(rows);
+    }
+
+    [Fact]
+    public void PoseTrackJsonOverAFileSizeLimit_IsOneLine_AndStaysOneValidDocument()
+    {
+        var dir = TestData.TempDir();
+        var r = RunWithFileSizeLimit(dir, 24, "track", "--input", Video, "--posetrack", "o.json", "-q");
+        AssertOneErrorLine(r, "PoseTrack JSON output", "o.json");
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "o.json")));
+        var images = doc.RootElement.GetProperty("images").GetArrayLength();
+        Assert.InRange(images, 1, 99);
+        Assert.True(doc.RootElement.GetProperty("annotations").GetArrayLength() >= images);
+        Assert.False(File.Exists(Path.Combine(dir, "o.json.tmp")));
+    }
+
+    [Theory]
+    [InlineData("o.mp4")]
+    [InlineData("o.mkv")]
+    [InlineData("o.avi")]
+    public void VideoOverAFileSizeLimit_IsAnError_NotASilentBrokenFile(string name)
+    {
+        var dir = TestData.TempDir();
+        var r = RunWithFileSizeLimit(dir, 256, "--input", Video, "--output", name, "-q");
+        AssertOneErrorLine(r, "video output", name);
+    }
+
+    [Fact]
+    public void DiskFullMidRun_VideoFails_WithOneLine_AndTheJsonOnAnotherDiskIsComplete()
+    {
+        var dir = TestData.TempDir();
+        var small = Path.Combine(dir, "small");
+        Directory.CreateDirectory(small);
+        Exec("mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", small);
+        try
+        {
+            var r = Run(dir, "--input", Video, "--output", Path.Combine("small", "o.mp4"), "--json", "o.jsonl", "-q");
+            AssertOneErrorLine(r, "video output", "o.mp4");
+            // The other output lost nothing.
+            Assert.Equal(100, JsonLinesReader.ReadAll(Path.Combine(dir, "o.jsonl")).Frames.Count);
+        }
+        finally { Exec("umount", small); }
+    }
+
+    [Fact]
+    public void DiskFullMidRun_JsonLines_IsOneLine_AndTheLinesWrittenStayValid()
+    {
+        var dir = TestData.TempDir();
+        var small = Path.Combine(dir, "small");
+        Directory.CreateDirectory(small);
+        Exec("mount", "-t", "tmpfs", "-o", "size=32k", "tmpfs", small);
+        try
+        {
+            var r = Run(dir, "--input", Video, "--json", Path.Combine("small", "o.jsonl"), "-q");
+            AssertOneErrorLine(r, "JSON lines output", "No space left on device");
+            AssertJsonLinesValid(Path.Combine(small, "o.jsonl"), 10);
+        }
+        finally { Exec("umount", small); }
+    }
+}
