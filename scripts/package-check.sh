@@ -8,6 +8,11 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
 rm -rf nupkg
+# Same version, new bits: drop earlier copies of our own packages from the NuGet caches so the checks below use
+# what was just packed.
+gp="$(dotnet nuget locals global-packages --list | sed 's/^global-packages: //')"
+rm -rf "$gp/posetrack" "$gp/posetrack.tool"
+dotnet nuget locals http-cache --clear >/dev/null
 dotnet pack PoseTrack.sln -c Release -o nupkg -v quiet
 ls -la nupkg
 
