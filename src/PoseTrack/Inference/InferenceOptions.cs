@@ -24,6 +24,18 @@ public sealed record InferenceOptions(
     int InterOpThreads = 0,
     int GpuDeviceId = 0)
 {
+    /// <summary>Intra-op threads of the detector session; null = <see cref="IntraOpThreads"/>.</summary>
+    public int? DetectorIntraOpThreads { get; init; }
+    /// <summary>Intra-op threads of the pose session; null = <see cref="IntraOpThreads"/>.</summary>
+    public int? PoseIntraOpThreads { get; init; }
+    /// <summary>Whether idle intra-op threads spin waiting for work; null = ONNX Runtime's default (spin).</summary>
+    public bool? AllowSpinning { get; init; }
+
+    /// <summary>These options with the detector's own thread count as <see cref="IntraOpThreads"/>.</summary>
+    internal InferenceOptions ForDetector() => this with { IntraOpThreads = DetectorIntraOpThreads ?? IntraOpThreads };
+    /// <summary>These options with the pose model's own thread count as <see cref="IntraOpThreads"/>.</summary>
+    internal InferenceOptions ForPose() => this with { IntraOpThreads = PoseIntraOpThreads ?? IntraOpThreads };
+
     /// <summary>Parses "auto|cpu|cuda|tensorrt" (case-insensitive); null when unknown.</summary>
     public static ExecutionDevice? ParseDevice(string text) => text.Trim().ToLowerInvariant() switch
     {

@@ -33,13 +33,35 @@ internal sealed class TopDownPoseEstimator : IDisposable
     public string Provider => _model.Provider;
     /// <summary>True when all crops of a frame go through one run.</summary>
     public bool Batched => _maxBatch > 1;
+    /// <summary>The session (benchmarks time it directly).</summary>
+    internal OnnxModel Model => _model;
+    /// <summary>Model input size.</summary>
+    internal int InputWidth => _inW;
+    /// <summary>Model input size.</summary>
+    internal int InputHeight => _inH;
+
+    /// <summary>The packed model input of the crops of <paramref name="boxes"/> (no flip), as <see cref="Estimate"/> prepares it.</summary>
+    internal float[] PackCrops(Mat bgrImage, IReadOnlyList<PersonDetection> boxes)
+    {
+        int item = 3 * _inW * _inH;
+        var packed = new float[boxes.Count * item];
+        using var mat = new Mat(_inH, _inW, MatType.CV_8UC3);
+        for (int i = 0; i < boxes.Count; i++)
+        {
+            var crop = new AffineCrop(boxes[i].Box, _inW, _inH, _options.Padding);
+            using (var m = Mat.FromPixelData(2, 3, MatType.CV_64FC1, crop.Forward()))
+                Cv2.WarpAffine(bgrImage, mat, m, new Size(_inW, _inH), InterpolationFlags.Linear, BorderTypes.Constant, Scalar.All(0));
+            ImageTensor.ToPlanar(mat, packed.AsSpan(i * item, item), _entry.IsRgb, _entry.Mean, _entry.Std);
+        }
+        return packed;
+    }
 
     public TopDownPoseEstimator(ModelManifest manifest, ModelEntry entry, PoseOptions options, InferenceOptions inference, ILogger logger)
     {
         _entry = entry; _options = options;
         var bytes = manifest.ReadVerified(entry);
         bytes = PrepareBatching(bytes, entry.Name, options, logger);
-        _model = new OnnxModel(bytes, entry.Name, inference, logger);
+        _model = new OnnxModel(bytes, entry.Name, inference.ForPose(), logger);
         _inH = _model.InputDims[2] > 0 ? _model.InputDims[2] : entry.Input.Height;
         _inW = _model.InputDims[3] > 0 ? _model.InputDims[3] : entry.Input.Width;
         _maxBatch = options.Batching == PoseBatching.Loop || !_model.DynamicBatch ? 1 : Math.Max(1, options.MaxBatch);
