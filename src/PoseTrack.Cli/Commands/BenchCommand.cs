@@ -25,13 +25,15 @@ internal static class BenchCommand
         var sections = new Option<string>("--sections") { Description = "What to run: all, or a comma list of pipeline, models, sequential", DefaultValueFactory = _ => "all" };
         var detThreads = new Option<int?>("--det-threads") { Description = "Detector intra-op threads (default: --threads)" };
         var poseThreads = new Option<int?>("--pose-threads") { Description = "Pose model intra-op threads (default: --threads)" };
+        var poseRuns = new Option<int?>("--pose-runs") { Description = "Pose runs of one frame's crops side by side (default: cores / pose threads)" };
         var spin = new Option<string>("--spin") { Description = "Intra-op thread spinning: on, off or default", DefaultValueFactory = _ => "default" };
         var capacity = new Option<int>("--channel-capacity") { Description = "Frames each channel between pipeline stages holds", DefaultValueFactory = _ => new PipelineOptions().ChannelCapacity };
         var checkpoint = new Option<long>("--checkpoint") { Description = "Frame at which the pipeline's working set is recorded (compared with the end)", DefaultValueFactory = _ => 500 };
+        var warmup = new Option<long>("--warmup") { Description = "Frames of a first, cold pipeline run (gives the time to first frame; the measured runs are then warm)", DefaultValueFactory = _ => 50 };
         var outDir = new Option<string?>("--output-dir") { Description = "Keep the annotated videos and JSON lines in this folder (default: a temporary folder, deleted)" };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress lines" };
         var models = new ModelArgs();
-        foreach (var o in new Option[] { input, frames, loop, json, sections, detThreads, poseThreads, spin, capacity, checkpoint, outDir, quiet })
+        foreach (var o in new Option[] { input, frames, loop, json, sections, detThreads, poseThreads, poseRuns, spin, capacity, checkpoint, warmup, outDir, quiet })
             cmd.Options.Add(o);
         models.AddTo(cmd);
 
@@ -47,6 +49,7 @@ internal static class BenchCommand
             var estimator = models.Build(r, loggers);
             int? dt = r.GetValue(detThreads), pt = r.GetValue(poseThreads);
             if (dt is < 0) throw new PoseTrackException($"--det-threads must be 0 or more (got {dt})");
+            if (r.GetValue(poseRuns) is < 1) throw new PoseTrackException($"--pose-runs must be at least 1 (got {r.GetValue(poseRuns)})");
             if (pt is < 0) throw new PoseTrackException($"--pose-threads must be 0 or more (got {pt})");
             bool? spinning = (r.GetValue(spin) ?? "default").ToLowerInvariant() switch
             {
@@ -62,6 +65,7 @@ internal static class BenchCommand
                     DetectorIntraOpThreads = dt ?? estimator.Inference.DetectorIntraOpThreads,
                     PoseIntraOpThreads = pt ?? estimator.Inference.PoseIntraOpThreads,
                     AllowSpinning = spinning ?? estimator.Inference.AllowSpinning,
+                    PoseParallelRuns = r.GetValue(poseRuns) ?? estimator.Inference.PoseParallelRuns,
                 },
             };
             var options = new BenchmarkOptions
@@ -73,9 +77,11 @@ internal static class BenchCommand
                 Pipeline = new PipelineOptions { ChannelCapacity = r.GetValue(capacity), DropFrames = DropFramesMode.Off },
                 Sections = ParseSections(r.GetValue(sections) ?? "all"),
                 MemoryCheckpointFrame = r.GetValue(checkpoint),
+                WarmUpFrames = r.GetValue(warmup),
                 OutputDirectory = keep,
                 Log = q ? null : new Progress(line => Console.Error.WriteLine($"bench: {line}")),
             };
+            if (Environment.GetEnvironmentVariable("XP_CV") is { } cvt) OpenCvSharp.Cv2.SetNumThreads(int.Parse(cvt, CultureInfo.InvariantCulture));
             var report = await PoseBenchmark.RunAsync(options, ct).ConfigureAwait(false);
             Print(report);
             if (jsonPath is not null)
@@ -119,7 +125,7 @@ internal static class BenchCommand
         rows.Add(("machine", "runtime", $"{m.Runtime}, ONNX Runtime {m.OnnxRuntime} on {m.ExecutionProvider}"));
         var s = r.Settings;
         rows.Add(("input", s.Input, $"{s.Width}x{s.Height} at {F(s.Fps, "F1")} fps, {s.Frames} frames{(s.Loop ? " (looped)" : "")}"));
-        rows.Add(("input", "models", $"{s.Detector} ({s.DetectorThreads} thread(s)) + {s.PoseModel} ({s.PoseThreads} thread(s), {(s.PoseBatched ? "batched" : "one crop per run")}), spinning {s.Spinning}"));
+        rows.Add(("input", "models", $"{s.Detector} ({s.DetectorThreads} thread(s)) + {s.PoseModel} ({s.PoseThreads} thread(s), {s.PoseRuns} run(s) side by side, {(s.PoseBatched ? "batched" : "one crop per run")}), spinning {s.Spinning}"));
         if (r.Models is { } mo)
         {
             rows.Add(("models", "detector per frame", $"median {F(mo.Detector.MedianMs)} ms, p90 {F(mo.Detector.P90Ms)} ms ({mo.HeldFrames} frames, {F(mo.MeanPeople, "F1")} people each)"));
@@ -127,12 +133,16 @@ internal static class BenchCommand
                 rows.Add(("models", $"pose per crop, batch {b.Batch}", $"median {F(b.PerCrop.MedianMs)} ms, p90 {F(b.PerCrop.P90Ms)} ms"));
             foreach (var c in mo.Candidates)
                 rows.Add(("models", $"models only: {c.Name}", $"{F(c.Fps, "F1")} fps"));
-            rows.Add(("throughput", "model bound", $"{F(mo.BoundFps, "F1")} fps"));
+            rows.Add(("models", "models only: overlapped as in the pipeline", $"{F(mo.OverlappedFps, "F1")} fps"));
+            rows.Add(("throughput", "model bound", $"{F(mo.BoundFps, "F1")} fps ({mo.BoundBy})"));
         }
-        if (r.Sequential is { } sq) rows.Add(("throughput", "sequential loop", $"{F(sq.Fps, "F1")} fps ({sq.Frames} frames in {F(sq.Seconds)} s; {sq.Sessions})"));
-        if (r.Pipeline is { } pl) rows.Add(("throughput", "pipeline", $"{F(pl.Fps, "F1")} fps ({pl.Frames} frames in {F(pl.Seconds)} s; {pl.Sessions})"));
+        var others = new[] { r.Models?.OtherCores, r.Sequential?.OtherCores, r.Pipeline?.OtherCores }.Where(x => x is not null).Select(x => x!.Value).ToList();
+        if (others.Count > 0) rows.Add(("machine", "other processes meanwhile", $"{F(others.Max(), "F2")} cores at most (0 = quiet machine)"));
+        if (r.Sequential is { } sq) rows.Add(("throughput", "sequential loop", $"{F(sq.Fps, "F1")} fps ({sq.Frames} frames in {F(sq.Seconds)} s, {F(sq.CpuMsPerFrame, "F1")} ms CPU and {F(sq.AllocatedKbPerFrame, "F0")} KiB allocated per frame; {sq.Sessions})"));
+        if (r.Pipeline is { } pl) rows.Add(("throughput", "pipeline", $"{F(pl.Fps, "F1")} fps ({pl.Frames} frames in {F(pl.Seconds)} s, {F(pl.CpuMsPerFrame, "F1")} ms CPU and {F(pl.AllocatedKbPerFrame, "F0")} KiB allocated per frame; {pl.Sessions})"));
         rows.Add(("ratios", "pipeline vs bound", F(r.PipelineVsBound, "F3")));
         rows.Add(("ratios", "pipeline vs sequential", F(r.PipelineVsSequential, "F3")));
+        rows.Add(("ratios", "pipeline vs models overlapped", F(r.PipelineVsOverlapped, "F3")));
         rows.Add(("ratios", "pose batch 8 vs batch 1 (per crop)", F(r.Models?.PoseBatch8VsBatch1, "F3")));
         if (r.Stages is { } stages)
             foreach (var st in stages)

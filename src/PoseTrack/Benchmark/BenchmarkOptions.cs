@@ -34,6 +34,11 @@ public sealed record BenchmarkOptions
     public BenchmarkSections Sections { get; init; } = BenchmarkSections.All;
     /// <summary>Frame at which the pipeline's working set is recorded for the memory check (default 500; half the run when shorter).</summary>
     public long MemoryCheckpointFrame { get; init; } = 500;
+    /// <summary>
+    /// Frames of a first, short pipeline run from the cold start (default 50; 0 = none): it gives the time to the first
+    /// frame and warms up the code, so the measured runs are all warm.
+    /// </summary>
+    public long WarmUpFrames { get; init; } = 50;
     /// <summary>Most frames held in memory for the model-only figures (default 100).</summary>
     public int MaxHeldFrames { get; init; } = 100;
     /// <summary>Folder for the annotated videos and JSON lines; null = a temporary folder deleted afterwards.</summary>
@@ -48,6 +53,7 @@ public sealed record BenchmarkOptions
         if (Frames is < 1) throw new PoseTrackException($"--frames must be at least 1 (got {Frames})");
         if (Loop && Frames is null) throw new PoseTrackException("--loop needs --frames N (how many frames to run in all)");
         if (MemoryCheckpointFrame < 1) throw new PoseTrackException($"the memory checkpoint frame must be at least 1 (got {MemoryCheckpointFrame})");
+        if (WarmUpFrames < 0) throw new PoseTrackException($"warm-up frames must be 0 or more (got {WarmUpFrames})");
         if (MaxHeldFrames < 1) throw new PoseTrackException($"held frames must be at least 1 (got {MaxHeldFrames})");
         if ((Sections & BenchmarkSections.All) == 0) throw new PoseTrackException("bench: no section to run");
         Pipeline.Validate();

@@ -22,10 +22,11 @@ public sealed record MachineFigures(int Cores, string CpuModel, string Os, strin
 /// <param name="PoseModel">Pose model.</param>
 /// <param name="DetectorThreads">Detector intra-op threads (0 = ONNX Runtime's default).</param>
 /// <param name="PoseThreads">Pose intra-op threads (0 = ONNX Runtime's default).</param>
+/// <param name="PoseRuns">Pose runs of one frame's crops side by side.</param>
 /// <param name="Spinning">Intra-op spinning ("on", "off", "default").</param>
 /// <param name="PoseBatched">Whether a frame's crops go through the pose model in one run.</param>
 public sealed record RunSettings(string Input, int Width, int Height, double Fps, long Frames, bool Loop,
-    string Detector, string PoseModel, int DetectorThreads, int PoseThreads, string Spinning, bool PoseBatched);
+    string Detector, string PoseModel, int DetectorThreads, int PoseThreads, int PoseRuns, string Spinning, bool PoseBatched);
 
 /// <summary>Pose model time per crop at one batch size.</summary>
 /// <param name="Batch">Crops per run.</param>
@@ -43,11 +44,16 @@ public sealed record BoundCandidate(string Name, double Fps);
 /// <param name="Crops">Distinct real crops used for the pose timings.</param>
 /// <param name="Detector">Detector time per frame (pre-processing, run, post-processing).</param>
 /// <param name="PoseBatches">Pose model run time per crop at batch 1, 2, 4, 8 (model run only, crops packed before).</param>
-/// <param name="BoundFps">The model bound: the best frames per second of the candidates.</param>
+/// <param name="BoundFps">The model bound: the best frames per second of the models alone, one frame at a time
+/// (detector, then pose on that frame's boxes), over the session settings tried.</param>
 /// <param name="BoundBy">Name of the best candidate.</param>
-/// <param name="Candidates">Every way tried.</param>
+/// <param name="Candidates">Every session setting tried.</param>
+/// <param name="OverlappedFps">For information: the models alone with the pipeline's sessions, the detector on one
+/// thread and the pose model on another (frame i+1 detected while frame i is posed), as the pipeline overlaps them.</param>
+/// <param name="OtherCores">Mean cores other processes kept busy during the model figures.</param>
 public sealed record ModelFigures(int HeldFrames, double MeanPeople, int Crops, TimingStats Detector,
-    IReadOnlyList<PoseBatchFigures> PoseBatches, double BoundFps, string BoundBy, IReadOnlyList<BoundCandidate> Candidates)
+    IReadOnlyList<PoseBatchFigures> PoseBatches, double BoundFps, string BoundBy, IReadOnlyList<BoundCandidate> Candidates,
+    double OverlappedFps, double OtherCores)
 {
     /// <summary>Per-crop time at batch 8 over batch 1 (below 1 = batching pays).</summary>
     public double PoseBatch8VsBatch1 =>
@@ -62,7 +68,12 @@ public sealed record ModelFigures(int HeldFrames, double MeanPeople, int Crops, 
 /// (so start-up and the pipeline's fill are not counted; both runs are measured the same way).</param>
 /// <param name="FirstFrameMs">Time from the run's start to its first frame out.</param>
 /// <param name="Sessions">Session settings it ran with.</param>
-public sealed record ThroughputFigures(long Frames, double Seconds, double Fps, double FirstFrameMs, string Sessions);
+/// <param name="CpuMsPerFrame">Processor time of the whole process (all threads, user and system) per frame: work done,
+/// whatever the wall clock; spinning threads show here.</param>
+/// <param name="OtherCores">Mean cores other processes kept busy meanwhile (0 on a quiet machine; NaN where unknown).</param>
+/// <param name="AllocatedKbPerFrame">Managed memory allocated per frame (all threads), in KiB.</param>
+public sealed record ThroughputFigures(long Frames, double Seconds, double Fps, double FirstFrameMs, string Sessions, double CpuMsPerFrame,
+    double OtherCores, double AllocatedKbPerFrame);
 
 /// <summary>One pipeline stage over the run.</summary>
 /// <param name="Name">Stage.</param>
@@ -99,13 +110,15 @@ public sealed record BenchmarkReport
     public ThroughputFigures? Pipeline { get; init; }
     /// <summary>The pipeline's stages: source, detect, pose, track, render, sinks.</summary>
     public IReadOnlyList<StageFigures>? Stages { get; init; }
-    /// <summary>Process start to the pipeline's first frame out (models loaded in between).</summary>
+    /// <summary>Process start to the first frame out of the first pipeline run (cold: models loaded, code not yet compiled).</summary>
     public double? TimeToFirstFrameMs { get; init; }
     /// <summary>Working set.</summary>
     public MemoryFigures? Memory { get; init; }
 
     /// <summary>Pipeline rate over the model bound (1 = the pipeline runs at the speed of its models).</summary>
     public double? PipelineVsBound => Pipeline is { } p && Models is { BoundFps: > 0 } m ? p.Fps / m.BoundFps : null;
+    /// <summary>Pipeline rate over the models alone overlapped as the pipeline overlaps them.</summary>
+    public double? PipelineVsOverlapped => Pipeline is { } p && Models is { OverlappedFps: > 0 } m ? p.Fps / m.OverlappedFps : null;
     /// <summary>Pipeline rate over the sequential loop's.</summary>
     public double? PipelineVsSequential => Pipeline is { } p && Sequential is { Fps: > 0 } s ? p.Fps / s.Fps : null;
 
@@ -134,6 +147,7 @@ public sealed record BenchmarkReport
         w.WriteString("pose_model", s.PoseModel);
         w.WriteNumber("detector_threads", s.DetectorThreads);
         w.WriteNumber("pose_threads", s.PoseThreads);
+        w.WriteNumber("pose_runs_side_by_side", s.PoseRuns);
         w.WriteString("spinning", s.Spinning);
         w.WriteBoolean("pose_batched", s.PoseBatched);
         w.WriteEndObject();
@@ -144,6 +158,7 @@ public sealed record BenchmarkReport
             w.WriteNumber("held_frames", m.HeldFrames);
             Num(w, "mean_people", m.MeanPeople);
             w.WriteNumber("crops", m.Crops);
+            Num(w, "other_processes_cores", m.OtherCores);
             w.WritePropertyName("detector_ms");
             Timing(w, m.Detector);
             w.WriteStartArray("pose_ms_per_crop");
@@ -170,6 +185,7 @@ public sealed record BenchmarkReport
                 w.WriteEndObject();
             }
             w.WriteEndArray();
+            Num(w, "overlapped_fps", m.OverlappedFps);
             w.WriteEndObject();
         }
         else { w.WriteNull("models"); w.WriteNull("model_bound"); }
@@ -197,6 +213,7 @@ public sealed record BenchmarkReport
         w.WriteStartObject("ratios");
         Num(w, "pipeline_vs_bound", PipelineVsBound);
         Num(w, "pipeline_vs_sequential", PipelineVsSequential);
+        Num(w, "pipeline_vs_overlapped_models", PipelineVsOverlapped);
         Num(w, "pose_batch8_vs_batch1", Models?.PoseBatch8VsBatch1);
         w.WriteEndObject();
 
@@ -225,6 +242,9 @@ public sealed record BenchmarkReport
         Num(w, "seconds", t.Seconds);
         Num(w, "fps", t.Fps);
         Num(w, "first_frame_ms", t.FirstFrameMs);
+        Num(w, "cpu_ms_per_frame", t.CpuMsPerFrame);
+        Num(w, "other_processes_cores", t.OtherCores);
+        Num(w, "allocated_kb_per_frame", t.AllocatedKbPerFrame);
         w.WriteString("sessions", t.Sessions);
         w.WriteEndObject();
     }

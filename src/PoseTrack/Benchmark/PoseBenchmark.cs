@@ -14,11 +14,12 @@ using PoseTrack.Tracking;
 namespace PoseTrack.Benchmark;
 
 /// <summary>
-/// Measures where the time goes, all in one process and one run: the real <see cref="PosePipeline"/> first (so the
-/// time to its first frame counts from process start), then the models alone over frames held in memory (detector,
-/// pose per crop at batch 1/2/4/8, and the model bound: the best frame rate of the models alone over the session
-/// settings tried), then a one-thread loop doing the same work as the pipeline, as a simple tool would.
-/// The pipeline and the loop write the same outputs (annotated video and JSON lines).
+/// Measures where the time goes, all in one process and one run, in this order: a short pipeline run from the cold
+/// start (time to first frame, and warm-up); the models alone over frames held in memory (detector, pose per crop at
+/// batch 1/2/4/8, and the model bound: the best frame rate of the models alone, one frame at a time, over the session
+/// settings tried); a one-thread loop doing the pipeline's work as a simple tool would (one intra-op thread per model,
+/// crops one after another); then the real <see cref="PosePipeline"/>, with the working set at a checkpoint frame and
+/// at its end. The loop and the pipeline write the same outputs (annotated video and JSON lines).
 /// </summary>
 public static class PoseBenchmark
 {
@@ -45,7 +46,7 @@ public static class PoseBenchmark
         var inference = options.Estimator.Inference;
         var pipelineSessions = SessionConfig.Of(inference);
         PoseEstimator? estimator = null;
-        PoseEstimator? other = null;
+        PoseEstimator? sequentialEstimator = null;
         try
         {
             estimator = PoseEstimator.Create(options.Estimator);
@@ -55,32 +56,38 @@ public static class PoseBenchmark
             MemoryFigures? memory = null;
             ModelFigures? models = null;
 
-            if (options.Sections.HasFlag(BenchmarkSections.Pipeline))
+            bool runPipeline = options.Sections.HasFlag(BenchmarkSections.Pipeline);
+            // A short first pipeline run from the cold start gives the time to the first frame and warms the code up
+            // (JIT, ONNX Runtime's first runs). The measured pipeline runs last, as warm as the phases it is compared with.
+            long warm = Math.Min(frames, options.WarmUpFrames);
+            if (runPipeline && warm > 0)
             {
-                log?.Report($"pipeline: {frames} frames ({pipelineSessions})");
-                var run = await RunPipelineAsync(options, estimator, frames, outDir, pipelineSessions, ct).ConfigureAwait(false);
-                (pipeline, stages, ttff) = (run.Figures, run.Stages, run.TimeToFirstFrameMs);
-                memory = new MemoryFigures(run.CheckpointFrame, run.CheckpointMb, run.EndMb, 0, 0);
+                log?.Report($"pipeline warm-up: {warm} frames");
+                ttff = (await RunPipelineAsync(options, estimator, warm, outDir, "warmup", pipelineSessions, ct).ConfigureAwait(false)).TimeToFirstFrameMs;
             }
 
-            var sequentialEstimator = estimator;
-            var sequentialSessions = pipelineSessions;
             if (options.Sections.HasFlag(BenchmarkSections.Models))
-            {
-                var allCores = SessionConfig.AllCores(inference);
-                if (allCores != pipelineSessions)
-                {
-                    other = PoseEstimator.Create(options.Estimator with { Inference = allCores.Apply(inference) });
-                }
-                var (figures, bestSequentialIsOther) = MeasureModels(options, estimator, pipelineSessions, other, allCores, frames, log, ct);
-                models = figures;
-                if (bestSequentialIsOther && other is not null) { sequentialEstimator = other; sequentialSessions = allCores; }
-            }
+                models = MeasureModels(options, estimator, pipelineSessions, frames, log, ct);
 
             if (options.Sections.HasFlag(BenchmarkSections.Sequential))
             {
-                log?.Report($"sequential loop: {frames} frames ({sequentialSessions})");
-                sequential = RunSequential(options, sequentialEstimator, frames, outDir, sequentialSessions, ct);
+                // One thread of control, as a simple tool: one intra-op thread per model and the crops one after another.
+                var oneThread = SessionConfig.OneThread;
+                if (oneThread != pipelineSessions)
+                    sequentialEstimator = PoseEstimator.Create(options.Estimator with { Inference = oneThread.Apply(inference) });
+                log?.Report($"sequential loop: {frames} frames ({oneThread})");
+                sequential = RunSequential(options, sequentialEstimator ?? estimator, frames, outDir, oneThread, ct);
+                sequentialEstimator?.Dispose();
+                sequentialEstimator = null;
+            }
+
+            if (runPipeline)
+            {
+                log?.Report($"pipeline: {frames} frames ({pipelineSessions})");
+                var run = await RunPipelineAsync(options, estimator, frames, outDir, "pipeline", pipelineSessions, ct).ConfigureAwait(false);
+                (pipeline, stages) = (run.Figures, run.Stages);
+                ttff ??= run.TimeToFirstFrameMs;
+                memory = new MemoryFigures(run.CheckpointFrame, run.CheckpointMb, run.EndMb, 0, 0);
             }
 
             using var self = Process.GetCurrentProcess();
@@ -88,14 +95,12 @@ public static class PoseBenchmark
             double peak = self.PeakWorkingSet64 / MiB, final = self.WorkingSet64 / MiB;
             memory = memory is null ? null : memory with { PeakMb = peak, FinalMb = final };
 
-            var dt = inference.ForDetector().IntraOpThreads;
-            var pt = inference.ForPose().IntraOpThreads;
             return new BenchmarkReport
             {
                 Machine = Machine(estimator.Provider),
                 Settings = new RunSettings(options.Input, info.Width, info.Height, info.Fps, frames, options.Loop,
                     estimator.DetectorName, estimator.PoseModelName, pipelineSessions.DetectorThreads, pipelineSessions.PoseThreads,
-                    pipelineSessions.SpinningText, estimator.BatchedPose),
+                    pipelineSessions.PoseRuns, pipelineSessions.SpinningText, estimator.BatchedPose),
                 Models = models,
                 Sequential = sequential,
                 Pipeline = pipeline,
@@ -106,7 +111,7 @@ public static class PoseBenchmark
         }
         finally
         {
-            other?.Dispose();
+            sequentialEstimator?.Dispose();
             estimator?.Dispose();
             if (tempOut)
             {
@@ -152,10 +157,10 @@ public static class PoseBenchmark
         long CheckpointFrame, double CheckpointMb, double EndMb);
 
     private static async Task<PipelineRun> RunPipelineAsync(BenchmarkOptions o, PoseEstimator estimator, long frames, string outDir,
-        SessionConfig sessions, CancellationToken ct)
+        string name, SessionConfig sessions, CancellationToken ct)
     {
         using var source = OpenRun(o, frames);
-        var sinks = OpenSinks(outDir, "pipeline", source.Info, estimator);
+        var sinks = OpenSinks(outDir, name, source.Info, estimator);
         try
         {
             long checkpoint = frames >= 2 * o.MemoryCheckpointFrame ? o.MemoryCheckpointFrame : Math.Max(1, frames / 2);
@@ -171,13 +176,17 @@ public static class PoseBenchmark
                 if (p.FramesDone % 1000 == 0) o.Log?.Report($"pipeline: frame {p.FramesDone}, {p.Fps:F1} fps, working set {WorkingSetMb():F0} MiB");
             });
             var pipeline = new PosePipeline(estimator, o.Pipeline with { MaxFrames = frames });
+            var cpu0 = CpuTime();
+            long alloc0 = GC.GetTotalAllocatedBytes();
+            var load = LoadMeter.Start();
             long start = Stopwatch.GetTimestamp();
             var summary = await pipeline.RunAsync(source, sinks, progress, ct, ct).ConfigureAwait(false);
             double endMb = WorkingSetMb();
+            if (Environment.GetEnvironmentVariable("XP_THREADS") == "1") DumpThreads();
             if (summary.SourceProblem is not null) throw new PoseTrackException($"input {o.Input}: {summary.SourceProblem}");
             if (summary.Frames == 0) throw new PoseTrackException($"input {o.Input} gave no frames");
 
-            var figures = Throughput(summary.Frames, start, firstTicks, lastTicks, sessions);
+            var figures = Throughput(summary.Frames, start, firstTicks, lastTicks, sessions, cpu0, load, alloc0);
             double wall = summary.Elapsed.TotalMilliseconds;
             var stages = summary.Stages.Select(s => new StageFigures(s.Name, s.Frames,
                 s.Frames > 0 ? s.Busy.TotalMilliseconds / s.Frames : 0, wall > 0 ? s.Busy.TotalMilliseconds / wall : 0, s.MeanQueueDepth)).ToList();
@@ -191,16 +200,24 @@ public static class PoseBenchmark
         }
     }
 
-    private static ThroughputFigures Throughput(long frames, long start, long firstTicks, long lastTicks, SessionConfig sessions)
+    private static ThroughputFigures Throughput(long frames, long start, long firstTicks, long lastTicks, SessionConfig sessions, TimeSpan cpuAtStart,
+        LoadMeter load, long allocatedAtStart)
     {
+        double allocatedKb = (GC.GetTotalAllocatedBytes() - allocatedAtStart) / 1024.0;
+        double cpuMs = (CpuTime() - cpuAtStart).TotalMilliseconds;
         double total = Stopwatch.GetElapsedTime(start, lastTicks).TotalSeconds;
         double steady = Stopwatch.GetElapsedTime(firstTicks, lastTicks).TotalSeconds;
         double fps = frames > 1 && steady > 0 ? (frames - 1) / steady : total > 0 ? frames / total : 0;
-        return new ThroughputFigures(frames, total, fps, Stopwatch.GetElapsedTime(start, firstTicks).TotalMilliseconds, sessions.ToString());
+        return new ThroughputFigures(frames, total, fps, Stopwatch.GetElapsedTime(start, firstTicks).TotalMilliseconds, sessions.ToString(),
+            frames > 0 ? cpuMs / frames : 0, load.OtherCores(), frames > 0 ? allocatedKb / frames : 0);
     }
 
-    private static (ModelFigures Figures, bool BestSequentialIsOther) MeasureModels(BenchmarkOptions o, PoseEstimator estimator, SessionConfig sessions,
-        PoseEstimator? other, SessionConfig otherSessions, long frames, IProgress<string>? log, CancellationToken ct)
+    /// <summary>
+    /// Model-only figures over held frames. The bound tries the pipeline's session settings and a few others (each a
+    /// fresh pair of sessions): the fastest, one frame at a time, is the bound, and the one-thread loop later runs with it.
+    /// </summary>
+    private static ModelFigures MeasureModels(BenchmarkOptions o, PoseEstimator estimator,
+        SessionConfig sessions, long frames, IProgress<string>? log, CancellationToken ct)
     {
         var held = new List<Mat>();
         try
@@ -217,6 +234,7 @@ public static class PoseBenchmark
             }
             if (held.Count == 0) throw new PoseTrackException($"input {o.Input} gave no frames");
             log?.Report($"models: {held.Count} frames held in memory");
+            var load = LoadMeter.Start();
 
             var det = estimator.DetectorInternal;
             var pose = estimator.PoseInternal;
@@ -234,21 +252,21 @@ public static class PoseBenchmark
             var (batches, crops) = MeasurePoseBatches(pose, held, boxes, ct);
 
             var candidates = new List<BoundCandidate>();
-            double seqMine = SequentialModels(estimator, held, ct);
-            candidates.Add(new BoundCandidate($"sequential, {sessions}", seqMine));
-            candidates.Add(new BoundCandidate($"detector and pose overlapped, {sessions}", OverlappedModels(estimator, held, o.Pipeline.ChannelCapacity, ct)));
-            bool otherBetter = false;
-            if (other is not null)
+            double bestFps = SequentialModels(estimator, held, ct);
+            var best = sessions;
+            candidates.Add(new BoundCandidate($"sequential, {sessions}", bestFps));
+            double overlapped = OverlappedModels(estimator, held, o.Pipeline.ChannelCapacity, ct);
+            foreach (var config in SessionConfig.Alternatives(o.Estimator.Inference).Where(c => c != sessions))
             {
-                double seqOther = SequentialModels(other, held, ct);
-                candidates.Add(new BoundCandidate($"sequential, {otherSessions}", seqOther));
-                candidates.Add(new BoundCandidate($"detector and pose overlapped, {otherSessions}", OverlappedModels(other, held, o.Pipeline.ChannelCapacity, ct)));
-                otherBetter = seqOther > seqMine;
+                ct.ThrowIfCancellationRequested();
+                using var other = PoseEstimator.Create(o.Estimator with { Inference = config.Apply(o.Estimator.Inference) });
+                double fps = SequentialModels(other, held, ct);
+                candidates.Add(new BoundCandidate($"sequential, {config}", fps));
+                if (fps > bestFps) (bestFps, best) = (fps, config);
             }
-            var best = candidates.MaxBy(c => c.Fps)!;
-            log?.Report($"models: bound {best.Fps:F1} fps ({best.Name})");
-            var figures = new ModelFigures(held.Count, boxes.Average(b => b.Count), crops, TimingStats.Of(detMs), batches, best.Fps, best.Name, candidates);
-            return (figures, otherBetter);
+            log?.Report($"models: bound {bestFps:F1} fps ({best})");
+            return new ModelFigures(held.Count, boxes.Average(b => b.Count), crops, TimingStats.Of(detMs), batches,
+                bestFps, $"sequential, {best}", candidates, overlapped, load.OtherCores());
         }
         finally
         {
@@ -359,6 +377,9 @@ public static class PoseBenchmark
             var pose = estimator.PoseInternal;
             float nms = pose.Options.NmsThreshold;
 
+            var cpu0 = CpuTime();
+            long alloc0 = GC.GetTotalAllocatedBytes();
+            var load = LoadMeter.Start();
             long start = Stopwatch.GetTimestamp(), first = 0, last = 0, n = 0;
             while (n < frames && source.Read(mat, out var timeMs))
             {
@@ -379,12 +400,33 @@ public static class PoseBenchmark
             }
             foreach (var sink in sinks) sink.Complete();
             if (n == 0) throw new PoseTrackException($"input {o.Input} gave no frames");
-            return Throughput(n, start, first, last, sessions);
+            return Throughput(n, start, first, last, sessions, cpu0, load, alloc0);
         }
         finally
         {
             foreach (var s in sinks) s.Dispose();
         }
+    }
+
+    private static void DumpThreads()
+    {
+        var rows = new List<(string, long)>();
+        foreach (var dir in Directory.GetDirectories("/proc/self/task"))
+        {
+            var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+            int close = stat.LastIndexOf(')');
+            var name = stat[(stat.IndexOf('(') + 1)..close];
+            var f = stat[(close + 2)..].Split(' ');
+            rows.Add((name, long.Parse(f[11]) + long.Parse(f[12])));
+        }
+        foreach (var g in rows.GroupBy(r => r.Item1).OrderByDescending(g => g.Sum(x => x.Item2)))
+            Console.Error.WriteLine($"thread {g.Key,-28} x{g.Count(),2}  {g.Sum(x => x.Item2) * 10,6} ms");
+    }
+
+    private static TimeSpan CpuTime()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime;
     }
 
     private static double WorkingSetMb()
@@ -418,23 +460,39 @@ public static class PoseBenchmark
     }
 
     /// <summary>The session settings that matter for speed, as the report names them.</summary>
-    private sealed record SessionConfig(int DetectorThreads, int PoseThreads, bool? Spinning)
+    private sealed record SessionConfig(int DetectorThreads, int PoseThreads, int PoseRuns, bool? Spinning)
     {
         public string SpinningText => Spinning switch { true => "on", false => "off", null => "default" };
 
         public static SessionConfig Of(InferenceOptions o) =>
-            new(Threads(o.ForDetector().IntraOpThreads), Threads(o.ForPose().IntraOpThreads), o.ForDetector().AllowSpinning);
+            new(Threads(o.ForDetector().IntraOpThreads), Threads(o.ForPose().IntraOpThreads), o.PoseRunsSideBySide(), o.AllowSpinning);
 
-        /// <summary>ONNX Runtime's own default: every model with one intra-op thread per core, spinning.</summary>
-        public static SessionConfig AllCores(InferenceOptions o) => new(Environment.ProcessorCount, Environment.ProcessorCount, null);
+        /// <summary>One intra-op thread per session, crops one after another: everything on the caller's thread.</summary>
+        public static SessionConfig OneThread { get; } = new(1, 1, 1, null);
+
+        /// <summary>Other settings the bound tries: ONNX Runtime's default (one thread per core, spinning), the same
+        /// without spinning, and one thread per session with and without pose runs side by side.</summary>
+        public static IEnumerable<SessionConfig> Alternatives(InferenceOptions o)
+        {
+            int cores = Environment.ProcessorCount;
+            yield return new SessionConfig(cores, cores, 1, null);
+            if (cores > 1)
+            {
+                yield return new SessionConfig(cores, cores, 1, false);
+                yield return new SessionConfig(1, 1, cores, null);
+            }
+            yield return OneThread;
+        }
 
         public InferenceOptions Apply(InferenceOptions o) => o with
         {
-            IntraOpThreads = 0, DetectorIntraOpThreads = DetectorThreads, PoseIntraOpThreads = PoseThreads, AllowSpinning = Spinning,
+            IntraOpThreads = 0, DetectorIntraOpThreads = DetectorThreads, PoseIntraOpThreads = PoseThreads,
+            PoseParallelRuns = PoseRuns, AllowSpinning = Spinning,
         };
 
         private static int Threads(int n) => n > 0 ? n : Environment.ProcessorCount;
 
-        public override string ToString() => $"detector {DetectorThreads} thread(s), pose {PoseThreads} thread(s), spinning {SpinningText}";
+        public override string ToString() =>
+            $"det {DetectorThreads} + pose {PoseThreads} thr{(PoseRuns > 1 ? $" x{PoseRuns} runs" : "")}, spin {SpinningText}";
     }
 }

@@ -31,6 +31,21 @@ public sealed record InferenceOptions(
     /// <summary>Whether idle intra-op threads spin waiting for work; null = ONNX Runtime's default (spin).</summary>
     public bool? AllowSpinning { get; init; }
 
+    /// <summary>
+    /// Pose runs of one frame's crops that go side by side (each on its own crops, each with the pose session's intra-op
+    /// threads); null = as many as the cores hold: cores / pose intra-op threads (so 1 with ONNX Runtime's default of one
+    /// thread per core).
+    /// </summary>
+    public int? PoseParallelRuns { get; init; }
+
+    /// <summary>The pose runs side by side that <see cref="PoseParallelRuns"/> asks for.</summary>
+    internal int PoseRunsSideBySide()
+    {
+        if (PoseParallelRuns is { } n) return Math.Max(1, n);
+        int threads = ForPose().IntraOpThreads;
+        return threads <= 0 ? 1 : Math.Max(1, Environment.ProcessorCount / threads);
+    }
+
     /// <summary>These options with the detector's own thread count as <see cref="IntraOpThreads"/>.</summary>
     internal InferenceOptions ForDetector() => this with { IntraOpThreads = DetectorIntraOpThreads ?? IntraOpThreads };
     /// <summary>These options with the pose model's own thread count as <see cref="IntraOpThreads"/>.</summary>
