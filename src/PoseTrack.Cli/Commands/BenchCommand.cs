@@ -81,7 +81,6 @@ internal static class BenchCommand
                 OutputDirectory = keep,
                 Log = q ? null : new Progress(line => Console.Error.WriteLine($"bench: {line}")),
             };
-            if (Environment.GetEnvironmentVariable("XP_CV") is { } cvt) OpenCvSharp.Cv2.SetNumThreads(int.Parse(cvt, CultureInfo.InvariantCulture));
             var report = await PoseBenchmark.RunAsync(options, ct).ConfigureAwait(false);
             Print(report);
             if (jsonPath is not null)

@@ -182,7 +182,6 @@ public static class PoseBenchmark
             long start = Stopwatch.GetTimestamp();
             var summary = await pipeline.RunAsync(source, sinks, progress, ct, ct).ConfigureAwait(false);
             double endMb = WorkingSetMb();
-            if (Environment.GetEnvironmentVariable("XP_THREADS") == "1") DumpThreads();
             if (summary.SourceProblem is not null) throw new PoseTrackException($"input {o.Input}: {summary.SourceProblem}");
             if (summary.Frames == 0) throw new PoseTrackException($"input {o.Input} gave no frames");
 
@@ -408,21 +407,6 @@ public static class PoseBenchmark
         }
     }
 
-    private static void DumpThreads()
-    {
-        var rows = new List<(string, long)>();
-        foreach (var dir in Directory.GetDirectories("/proc/self/task"))
-        {
-            var stat = File.ReadAllText(Path.Combine(dir, "stat"));
-            int close = stat.LastIndexOf(')');
-            var name = stat[(stat.IndexOf('(') + 1)..close];
-            var f = stat[(close + 2)..].Split(' ');
-            rows.Add((name, long.Parse(f[11]) + long.Parse(f[12])));
-        }
-        foreach (var g in rows.GroupBy(r => r.Item1).OrderByDescending(g => g.Sum(x => x.Item2)))
-            Console.Error.WriteLine($"thread {g.Key,-28} x{g.Count(),2}  {g.Sum(x => x.Item2) * 10,6} ms");
-    }
-
     private static TimeSpan CpuTime()
     {
         using var self = Process.GetCurrentProcess();
@@ -465,22 +449,19 @@ public static class PoseBenchmark
         public string SpinningText => Spinning switch { true => "on", false => "off", null => "default" };
 
         public static SessionConfig Of(InferenceOptions o) =>
-            new(Threads(o.ForDetector().IntraOpThreads), Threads(o.ForPose().IntraOpThreads), o.PoseRunsSideBySide(), o.AllowSpinning);
+            new(o.ForDetector().IntraOpThreads, o.ForPose().IntraOpThreads, o.PoseRunsSideBySide(), o.ForDetector().AllowSpinning);
 
         /// <summary>One intra-op thread per session, crops one after another: everything on the caller's thread.</summary>
         public static SessionConfig OneThread { get; } = new(1, 1, 1, null);
 
-        /// <summary>Other settings the bound tries: ONNX Runtime's default (one thread per core, spinning), the same
-        /// without spinning, and one thread per session with and without pose runs side by side.</summary>
+        /// <summary>Other settings the bound tries: the automatic ones, ONNX Runtime's default (one spinning thread per
+        /// core in each session), the same without spinning, and one thread for everything.</summary>
         public static IEnumerable<SessionConfig> Alternatives(InferenceOptions o)
         {
             int cores = Environment.ProcessorCount;
+            yield return Of(new InferenceOptions(o.Device));
             yield return new SessionConfig(cores, cores, 1, null);
-            if (cores > 1)
-            {
-                yield return new SessionConfig(cores, cores, 1, false);
-                yield return new SessionConfig(1, 1, cores, null);
-            }
+            if (cores > 1) yield return new SessionConfig(cores, cores, 1, false);
             yield return OneThread;
         }
 
@@ -489,8 +470,6 @@ public static class PoseBenchmark
             IntraOpThreads = 0, DetectorIntraOpThreads = DetectorThreads, PoseIntraOpThreads = PoseThreads,
             PoseParallelRuns = PoseRuns, AllowSpinning = Spinning,
         };
-
-        private static int Threads(int n) => n > 0 ? n : Environment.ProcessorCount;
 
         public override string ToString() =>
             $"det {DetectorThreads} + pose {PoseThreads} thr{(PoseRuns > 1 ? $" x{PoseRuns} runs" : "")}, spin {SpinningText}";
