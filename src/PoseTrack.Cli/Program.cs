@@ -11,6 +11,7 @@ root.Subcommands.Add(TrackCommand.Create());
 root.Subcommands.Add(EvalCommands.Create());
 root.Subcommands.Add(ReportCommand.Create());
 root.Subcommands.Add(ModelsCommand.Create());
+root.Subcommands.Add(BenchCommand.Create());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

@@ -29,7 +29,7 @@ internal sealed class LetterboxDetector : IPersonDetector
     public LetterboxDetector(ModelManifest manifest, ModelEntry entry, DetectorOptions options, InferenceOptions inference, ILogger logger)
     {
         _entry = entry; _options = options;
-        _model = new OnnxModel(manifest.ReadVerified(entry), entry.Name, inference, logger);
+        _model = new OnnxModel(manifest.ReadVerified(entry), entry.Name, inference.ForDetector(), logger);
         _inW = _model.InputDims[3] > 0 ? _model.InputDims[3] : entry.Input.Width;
         _inH = _model.InputDims[2] > 0 ? _model.InputDims[2] : entry.Input.Height;
         _detsIndex = FindOutput(d => d.Length == 3 && (d[2] == 5 || d[2] < 0));

@@ -6,14 +6,16 @@ namespace PoseTrack.Inference;
 
 /// <summary>
 /// One ONNX Runtime session, created once and reused: its single float input (NCHW) and its outputs.
-/// The input buffer belongs to the caller and is reused across calls; only ORT's output tensors are allocated per run.
+/// The input buffer belongs to the caller and is reused across calls; <see cref="RunInto"/> also writes the outputs
+/// into the caller's buffers, so a run allocates no tensor memory. Both run methods may be called from several
+/// threads at once (ONNX Runtime sessions allow concurrent runs).
 /// </summary>
 internal sealed class OnnxModel : IDisposable
 {
     private readonly InferenceSession _session;
     private readonly RunOptions _runOptions = new();
     private readonly string[] _inputNames;
-    private readonly long[] _shape;
+    private readonly string[] _outputNames;
 
     public string Name { get; }
     /// <summary>Execution provider in use ("cpu", "cuda", "tensorrt").</summary>
@@ -43,9 +45,9 @@ internal sealed class OnnxModel : IDisposable
         InputDims = inMeta.Dimensions;
         if (InputDims[1] != 3)
             throw Shape($"expected 3 input channels, found input [{string.Join(",", InputDims)}]");
-        OutputNames = _session.OutputMetadata.Keys.ToArray();
+        _outputNames = _session.OutputMetadata.Keys.ToArray();
+        OutputNames = _outputNames;
         OutputDims = _session.OutputMetadata.Values.Select(v => v.Dimensions).ToArray();
-        _shape = [1, InputDims[1], InputDims[2], InputDims[3]];
         ItemSize = InputDims[1] * Math.Max(1, InputDims[2]) * Math.Max(1, InputDims[3]);
     }
 
@@ -62,10 +64,56 @@ internal sealed class OnnxModel : IDisposable
     /// </summary>
     public IDisposableReadOnlyCollection<OrtValue> Run(float[] input, int offset, int batch, int height, int width)
     {
-        _shape[0] = batch; _shape[2] = height; _shape[3] = width;
         int len = batch * 3 * height * width;
-        using var value = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, input.AsMemory(offset, len), _shape);
-        return _session.Run(_runOptions, _inputNames, [value], OutputNames);
+        using var value = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, input.AsMemory(offset, len), [batch, 3, height, width]);
+        return _session.Run(_runOptions, _inputNames, [value], _outputNames);
+    }
+
+    /// <summary>
+    /// True when every output has fixed dimensions after the batch one, so <see cref="RunInto"/> can be used;
+    /// <paramref name="perItem"/> is then each output's element count per batch item.
+    /// </summary>
+    public bool TryGetFixedOutputSizes(out int[] perItem)
+    {
+        perItem = new int[OutputDims.Count];
+        for (int o = 0; o < OutputDims.Count; o++)
+        {
+            var d = OutputDims[o];
+            if (d.Length < 2) return false;
+            long n = 1;
+            for (int k = 1; k < d.Length; k++) { if (d[k] <= 0) return false; n *= d[k]; }
+            perItem[o] = checked((int)n);
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Like <see cref="Run"/>, but ONNX Runtime writes output <c>o</c> of the <paramref name="batch"/> items straight into
+    /// <c>outputs[o]</c> from element <c>outputOffsets[o]</c> (needs <see cref="TryGetFixedOutputSizes"/>): no output
+    /// tensor is allocated and nothing is copied.
+    /// </summary>
+    public void RunInto(float[] input, int offset, int batch, int height, int width, float[][] outputs, int[] outputOffsets)
+    {
+        int len = batch * 3 * height * width;
+        var values = new OrtValue[outputs.Length + 1];
+        try
+        {
+            values[0] = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, input.AsMemory(offset, len), [batch, 3, height, width]);
+            for (int o = 0; o < outputs.Length; o++)
+            {
+                var d = OutputDims[o];
+                var shape = new long[d.Length];
+                shape[0] = batch;
+                long per = 1;
+                for (int k = 1; k < d.Length; k++) { shape[k] = d[k]; per *= d[k]; }
+                values[o + 1] = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, outputs[o].AsMemory(outputOffsets[o], checked((int)(per * batch))), shape);
+            }
+            _session.Run(_runOptions, _inputNames, [values[0]], _outputNames, values.AsSpan(1).ToArray());
+        }
+        finally
+        {
+            foreach (var v in values) v?.Dispose();
+        }
     }
 
     public void Dispose()

@@ -75,6 +75,11 @@ internal static class SessionFactory
         var so = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
         if (options.IntraOpThreads > 0) so.IntraOpNumThreads = options.IntraOpThreads;
         if (options.InterOpThreads > 0) so.InterOpNumThreads = options.InterOpThreads;
+        if (options.AllowSpinning is { } spin)
+        {
+            so.AddSessionConfigEntry("session.intra_op.allow_spinning", spin ? "1" : "0");
+            so.AddSessionConfigEntry("session.inter_op.allow_spinning", spin ? "1" : "0");
+        }
         return so;
     }
 

@@ -78,7 +78,11 @@ public sealed record PipelineProgress(long FramesDone, long? FramesTotal, double
 /// <param name="Name">Stage name.</param>
 /// <param name="Frames">Frames it processed.</param>
 /// <param name="Busy">Time spent working (not waiting).</param>
-public sealed record StageSummary(string Name, long Frames, TimeSpan Busy);
+public sealed record StageSummary(string Name, long Frames, TimeSpan Busy)
+{
+    /// <summary>Mean number of frames waiting in the stage's input channel when it took one (a full input = the bottleneck is here or below).</summary>
+    public double MeanQueueDepth { get; init; }
+}
 
 /// <summary>What a finished run did.</summary>
 /// <param name="Frames">Frames processed and written.</param>
@@ -87,7 +91,7 @@ public sealed record StageSummary(string Name, long Frames, TimeSpan Busy);
 /// <param name="DroppedFrames">Frames dropped by a live source.</param>
 /// <param name="Stopped">True when the run was stopped early (Ctrl+C, a preview window closed).</param>
 /// <param name="SourceProblem">Set when the source ended early (truncated or corrupt input): what happened.</param>
-/// <param name="Stages">Per-stage busy time.</param>
+/// <param name="Stages">Per-stage busy time: source (decoding), detect, pose, track, render, sinks (encoding and writing).</param>
 /// <param name="FirstFrameOut">Time from the pipeline's start to the first frame written.</param>
 public sealed record PipelineSummary(long Frames, TimeSpan Elapsed, int TracksSeen, long DroppedFrames, bool Stopped,
     string? SourceProblem, IReadOnlyList<StageSummary> Stages, TimeSpan? FirstFrameOut)

@@ -7,10 +7,22 @@ namespace PoseTrack.Pipeline;
 internal sealed class StageStats(string name)
 {
     public string Name { get; } = name;
-    private long _busyTicks, _frames;
+    private long _busyTicks, _frames, _depthSum, _depthSamples;
     public long Frames => Interlocked.Read(ref _frames);
     public TimeSpan Busy => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _busyTicks));
+    /// <summary>Mean number of frames waiting in the stage's input when it took one (0 when never sampled).</summary>
+    public double MeanQueueDepth => Interlocked.Read(ref _depthSamples) is > 0 and var n ? (double)Interlocked.Read(ref _depthSum) / n : 0;
     public void Add(long ticks) { Interlocked.Add(ref _busyTicks, ticks); Interlocked.Increment(ref _frames); }
+
+    /// <summary>Records how many frames still wait in the input (cheap: a bounded channel keeps its count).</summary>
+    public void SampleDepth<T>(ChannelReader<T> input)
+    {
+        if (!input.CanCount) return;
+        Interlocked.Add(ref _depthSum, input.Count);
+        Interlocked.Increment(ref _depthSamples);
+    }
+
+    public StageSummary ToSummary() => new(Name, Frames, Busy) { MeanQueueDepth = MeanQueueDepth };
 }
 
 /// <summary>
@@ -34,6 +46,7 @@ internal abstract class PipelineStage(string name)
         {
             await foreach (var packet in input.ReadAllAsync(ct).ConfigureAwait(false))
             {
+                Stats.SampleDepth(input);
                 Hook?.Invoke(Name, packet.Index);
                 long t0 = Stopwatch.GetTimestamp();
                 await ProcessAsync(packet, ct).ConfigureAwait(false);

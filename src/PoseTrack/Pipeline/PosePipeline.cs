@@ -78,6 +78,8 @@ public sealed class PosePipeline
         string? sourceProblem = null;
         long framesOut = 0; TimeSpan? firstOut = null;
         var finaliseErrors = new List<Exception>();
+        var sourceStats = new StageStats("source");
+        var sinkStats = new StageStats("sinks");
 
         Task Guard(Task t, int k) => t.ContinueWith(x =>
         {
@@ -87,7 +89,7 @@ public sealed class PosePipeline
 
         var sourceTask = Guard(Task.Factory.StartNew(() =>
         {
-            sourceProblem = ReadSource(source, toDetect.Writer, pool, stopReading.Token, failed[0].Token);
+            sourceProblem = ReadSource(source, toDetect.Writer, pool, sourceStats, stopReading.Token, failed[0].Token);
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default), 0);
         var stageTasks = new[]
         {
@@ -102,9 +104,12 @@ public sealed class PosePipeline
             {
                 await foreach (var packet in toSinks.Reader.ReadAllAsync(failed[5].Token).ConfigureAwait(false))
                 {
+                    sinkStats.SampleDepth(toSinks.Reader);
+                    long t0 = Stopwatch.GetTimestamp();
                     var result = new FrameResult(packet.Index, packet.TimeMs, packet.Image.Cols, packet.Image.Rows, packet.Persons);
                     foreach (var sink in sinks) sink.Write(result, sink.NeedsImage ? packet.Image : null);
                     pool.Return(packet.Image);
+                    sinkStats.Add(Stopwatch.GetTimestamp() - t0);
                     framesOut++;
                     firstOut ??= Stopwatch.GetElapsedTime(started);
                     var secs = Stopwatch.GetElapsedTime(started).TotalSeconds;
@@ -145,14 +150,14 @@ public sealed class PosePipeline
         }
         if (abort.IsCancellationRequested) throw new OperationCanceledException(abort);
 
-        var stages = new[] { detect.Stats, pose.Stats, track.Stats, render.Stats }
-            .Select(s => new StageSummary(s.Name, s.Frames, s.Busy)).ToList();
+        var stages = new[] { sourceStats, detect.Stats, pose.Stats, track.Stats, render.Stats, sinkStats }
+            .Select(s => s.ToSummary()).ToList();
         return new PipelineSummary(framesOut, Stopwatch.GetElapsedTime(started), track.TracksSeen, Interlocked.Read(ref dropped),
             stop.IsCancellationRequested, sourceProblem, stages, firstOut);
     }
 
     /// <summary>Reads frames into the first channel until the source ends, the run is stopped, or the frame limit.</summary>
-    private string? ReadSource(IFrameSource source, ChannelWriter<FramePacket> output, MatPool pool, CancellationToken stop, CancellationToken failed)
+    private string? ReadSource(IFrameSource source, ChannelWriter<FramePacket> output, MatPool pool, StageStats stats, CancellationToken stop, CancellationToken failed)
     {
         try
         {
@@ -162,8 +167,10 @@ public sealed class PosePipeline
             {
                 if (_options.MaxFrames is { } max && emitted >= max) break;
                 var mat = pool.Rent();
+                long t0 = Stopwatch.GetTimestamp();
                 if (!source.Read(mat, out var timeMs)) { pool.Return(mat); break; }
                 if (timeMs < startMs) { pool.Return(mat); continue; }
+                stats.Add(Stopwatch.GetTimestamp() - t0);
                 var packet = new FramePacket { Index = index++, TimeMs = timeMs, Image = mat, ReadTicks = Stopwatch.GetTimestamp() };
                 // File sources wait here when the pipeline is behind; live sources drop the oldest frame instead.
                 if (!output.TryWrite(packet))

@@ -1,0 +1,183 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using PoseTrack.Benchmark;
+using PoseTrack.Core;
+using PoseTrack.Pipeline;
+using Spectre.Console;
+
+namespace PoseTrack.Cli.Commands;
+
+/// <summary>
+/// <c>posetrack bench --input VIDEO [--frames N] [--loop] [--json FILE]</c>: model-only timings, the model bound, the
+/// sequential loop and the real pipeline on the same input in one run, with their ratios, per-stage busy time,
+/// time to first frame and working set. A table on a terminal, plain text when redirected; --json writes the same figures.
+/// </summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var cmd = new Command("bench", "Measure the models, a one-thread loop and the pipeline on a video, and how they compare");
+        var input = new Option<string?>("--input", "-i") { Description = "Video file (or image folder) to run on" };
+        var frames = new Option<long?>("--frames") { Description = "Frames to run (default: the input once)" };
+        var loop = new Option<bool>("--loop") { Description = "Start the input again at its end until --frames frames are done (memory soak)" };
+        var json = new Option<string?>("--json") { Description = "Write the figures as JSON to this file" };
+        var sections = new Option<string>("--sections") { Description = "What to run: all, or a comma list of pipeline, models, sequential", DefaultValueFactory = _ => "all" };
+        var detThreads = new Option<int?>("--det-threads") { Description = "Detector intra-op threads (default: --threads)" };
+        var poseThreads = new Option<int?>("--pose-threads") { Description = "Pose model intra-op threads (default: --threads)" };
+        var poseRuns = new Option<int?>("--pose-runs") { Description = "Pose runs of one frame's crops side by side (default: cores / pose threads)" };
+        var spin = new Option<string>("--spin") { Description = "Intra-op thread spinning: on, off or default", DefaultValueFactory = _ => "default" };
+        var capacity = new Option<int>("--channel-capacity") { Description = "Frames each channel between pipeline stages holds", DefaultValueFactory = _ => new PipelineOptions().ChannelCapacity };
+        var checkpoint = new Option<long>("--checkpoint") { Description = "Frame at which the pipeline's working set is recorded (compared with the end)", DefaultValueFactory = _ => 500 };
+        var warmup = new Option<long>("--warmup") { Description = "Frames of a first, cold pipeline run (gives the time to first frame; the measured runs are then warm)", DefaultValueFactory = _ => 50 };
+        var outDir = new Option<string?>("--output-dir") { Description = "Keep the annotated videos and JSON lines in this folder (default: a temporary folder, deleted)" };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress lines" };
+        var models = new ModelArgs();
+        foreach (var o in new Option[] { input, frames, loop, json, sections, detThreads, poseThreads, poseRuns, spin, capacity, checkpoint, warmup, outDir, quiet })
+            cmd.Options.Add(o);
+        models.AddTo(cmd);
+
+        cmd.SetAction((r, ct) => CliErrors.GuardAsync(async () =>
+        {
+            var path = r.GetValue(input) ?? throw new PoseTrackException("bench needs --input VIDEO");
+            var jsonPath = r.GetValue(json);
+            if (jsonPath is not null) OutputPaths.EnsureWritable(jsonPath);
+            var keep = r.GetValue(outDir);
+            if (keep is not null && !Directory.Exists(keep)) throw new PoseTrackException($"output folder does not exist: {keep}");
+            bool q = r.GetValue(quiet);
+            using var loggers = Logging.Create(quiet: true, verbose: false);
+            var estimator = models.Build(r, loggers);
+            int? dt = r.GetValue(detThreads), pt = r.GetValue(poseThreads);
+            if (dt is < 0) throw new PoseTrackException($"--det-threads must be 0 or more (got {dt})");
+            if (r.GetValue(poseRuns) is < 1) throw new PoseTrackException($"--pose-runs must be at least 1 (got {r.GetValue(poseRuns)})");
+            if (pt is < 0) throw new PoseTrackException($"--pose-threads must be 0 or more (got {pt})");
+            bool? spinning = (r.GetValue(spin) ?? "default").ToLowerInvariant() switch
+            {
+                "on" => true,
+                "off" => false,
+                "default" => null,
+                var s => throw new PoseTrackException($"--spin must be on, off or default (got '{s}')"),
+            };
+            estimator = estimator with
+            {
+                Inference = estimator.Inference with
+                {
+                    DetectorIntraOpThreads = dt ?? estimator.Inference.DetectorIntraOpThreads,
+                    PoseIntraOpThreads = pt ?? estimator.Inference.PoseIntraOpThreads,
+                    AllowSpinning = spinning ?? estimator.Inference.AllowSpinning,
+                    PoseParallelRuns = r.GetValue(poseRuns) ?? estimator.Inference.PoseParallelRuns,
+                },
+            };
+            var options = new BenchmarkOptions
+            {
+                Input = path,
+                Frames = r.GetValue(frames),
+                Loop = r.GetValue(loop),
+                Estimator = estimator,
+                Pipeline = new PipelineOptions { ChannelCapacity = r.GetValue(capacity), DropFrames = DropFramesMode.Off },
+                Sections = ParseSections(r.GetValue(sections) ?? "all"),
+                MemoryCheckpointFrame = r.GetValue(checkpoint),
+                WarmUpFrames = r.GetValue(warmup),
+                OutputDirectory = keep,
+                Log = q ? null : new Progress(line => Console.Error.WriteLine($"bench: {line}")),
+            };
+            var report = await PoseBenchmark.RunAsync(options, ct).ConfigureAwait(false);
+            Print(report);
+            if (jsonPath is not null)
+            {
+                using var stream = File.Create(jsonPath);
+                using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+                report.WriteJson(w);
+            }
+            return CliErrors.Ok;
+        }));
+        return cmd;
+    }
+
+    private static BenchmarkSections ParseSections(string text)
+    {
+        var result = (BenchmarkSections)0;
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            result |= part.ToLowerInvariant() switch
+            {
+                "all" => BenchmarkSections.All,
+                "pipeline" => BenchmarkSections.Pipeline,
+                "models" => BenchmarkSections.Models,
+                "sequential" => BenchmarkSections.Sequential,
+                var p => throw new PoseTrackException($"unknown --sections part '{p}' (use all, pipeline, models, sequential)"),
+            };
+        }
+        if (result == 0) throw new PoseTrackException("--sections names nothing to run");
+        return result;
+    }
+
+    private static string F(double v, string format = "F2") => double.IsFinite(v) ? v.ToString(format, CultureInfo.InvariantCulture) : "n/a";
+    private static string F(double? v, string format = "F2") => v is { } x ? F(x, format) : "n/a";
+
+    /// <summary>Rows of (section, figure, value), shared by the table and the plain text.</summary>
+    private static List<(string Section, string Figure, string Value)> Rows(BenchmarkReport r)
+    {
+        var rows = new List<(string, string, string)>();
+        var m = r.Machine;
+        rows.Add(("machine", "cpu", $"{m.CpuModel}, {m.Cores} cores"));
+        rows.Add(("machine", "runtime", $"{m.Runtime}, ONNX Runtime {m.OnnxRuntime} on {m.ExecutionProvider}"));
+        var s = r.Settings;
+        rows.Add(("input", s.Input, $"{s.Width}x{s.Height} at {F(s.Fps, "F1")} fps, {s.Frames} frames{(s.Loop ? " (looped)" : "")}"));
+        rows.Add(("input", "models", $"{s.Detector} ({s.DetectorThreads} thread(s)) + {s.PoseModel} ({s.PoseThreads} thread(s), {s.PoseRuns} run(s) side by side, {(s.PoseBatched ? "batched" : "one crop per run")}), spinning {s.Spinning}"));
+        if (r.Models is { } mo)
+        {
+            rows.Add(("models", "detector per frame", $"median {F(mo.Detector.MedianMs)} ms, p90 {F(mo.Detector.P90Ms)} ms ({mo.HeldFrames} frames, {F(mo.MeanPeople, "F1")} people each)"));
+            foreach (var b in mo.PoseBatches)
+                rows.Add(("models", $"pose per crop, batch {b.Batch}", $"median {F(b.PerCrop.MedianMs)} ms, p90 {F(b.PerCrop.P90Ms)} ms"));
+            foreach (var c in mo.Candidates)
+                rows.Add(("models", $"models only: {c.Name}", $"{F(c.Fps, "F1")} fps"));
+            rows.Add(("models", "models only: overlapped as in the pipeline", $"{F(mo.OverlappedFps, "F1")} fps"));
+            rows.Add(("throughput", "model bound", $"{F(mo.BoundFps, "F1")} fps ({mo.BoundBy})"));
+        }
+        var others = new[] { r.Models?.OtherCores, r.Sequential?.OtherCores, r.Pipeline?.OtherCores }.Where(x => x is not null).Select(x => x!.Value).ToList();
+        if (others.Count > 0) rows.Add(("machine", "other processes meanwhile", $"{F(others.Max(), "F2")} cores at most (0 = quiet machine)"));
+        if (r.Sequential is { } sq) rows.Add(("throughput", "sequential loop", $"{F(sq.Fps, "F1")} fps ({sq.Frames} frames in {F(sq.Seconds)} s, {F(sq.CpuMsPerFrame, "F1")} ms CPU and {F(sq.AllocatedKbPerFrame, "F0")} KiB allocated per frame; {sq.Sessions})"));
+        if (r.Pipeline is { } pl) rows.Add(("throughput", "pipeline", $"{F(pl.Fps, "F1")} fps ({pl.Frames} frames in {F(pl.Seconds)} s, {F(pl.CpuMsPerFrame, "F1")} ms CPU and {F(pl.AllocatedKbPerFrame, "F0")} KiB allocated per frame; {pl.Sessions})"));
+        rows.Add(("ratios", "pipeline vs bound", F(r.PipelineVsBound, "F3")));
+        rows.Add(("ratios", "pipeline vs sequential", F(r.PipelineVsSequential, "F3")));
+        rows.Add(("ratios", "pipeline vs models overlapped", F(r.PipelineVsOverlapped, "F3")));
+        rows.Add(("ratios", "pose batch 8 vs batch 1 (per crop)", F(r.Models?.PoseBatch8VsBatch1, "F3")));
+        if (r.Stages is { } stages)
+            foreach (var st in stages)
+                rows.Add(("stages", st.Name, $"{F(st.BusyMsPerFrame)} ms/frame busy, {F(st.Utilisation * 100, "F0")}% of wall time, input queue {F(st.MeanQueueDepth, "F1")}"));
+        if (r.TimeToFirstFrameMs is { } ttff) rows.Add(("latency", "process start to first frame out", $"{F(ttff, "F0")} ms"));
+        if (r.Memory is { } mem)
+        {
+            rows.Add(("memory", $"working set at frame {mem.CheckpointFrame}", $"{F(mem.AtCheckpointMb, "F1")} MiB"));
+            rows.Add(("memory", "working set at the last frame", $"{F(mem.AtEndMb, "F1")} MiB ({F((mem.EndVsCheckpoint - 1) * 100, "+0.0;-0.0")}%)"));
+            rows.Add(("memory", "peak / final working set", $"{F(mem.PeakMb, "F1")} / {F(mem.FinalMb, "F1")} MiB"));
+        }
+        return rows;
+    }
+
+    private static void Print(BenchmarkReport report)
+    {
+        var rows = Rows(report);
+        if (Console.IsOutputRedirected)
+        {
+            int w0 = rows.Max(x => x.Section.Length), w1 = rows.Max(x => x.Figure.Length);
+            foreach (var (section, figure, value) in rows)
+                Console.WriteLine($"{section.PadRight(w0)}  {figure.PadRight(w1)}  {value}");
+            return;
+        }
+        var table = new Table().AddColumns("", "figure", "value");
+        string? last = null;
+        foreach (var (section, figure, value) in rows)
+        {
+            table.AddRow(Markup.Escape(section == last ? "" : section), Markup.Escape(figure), Markup.Escape(value));
+            last = section;
+        }
+        AnsiConsole.Write(table);
+    }
+
+    private sealed class Progress(Action<string> report) : IProgress<string>
+    {
+        public void Report(string value) => report(value);
+    }
+}

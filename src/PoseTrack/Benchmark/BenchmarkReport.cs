@@ -1,0 +1,267 @@
+using System.Text.Json;
+
+namespace PoseTrack.Benchmark;
+
+/// <summary>The machine the figures come from.</summary>
+/// <param name="Cores">Logical processors available to the process.</param>
+/// <param name="CpuModel">"model name" from /proc/cpuinfo (or the architecture when unknown).</param>
+/// <param name="Os">Operating system.</param>
+/// <param name="Runtime">.NET runtime.</param>
+/// <param name="OnnxRuntime">ONNX Runtime version.</param>
+/// <param name="ExecutionProvider">Provider the models ran on ("cpu", "cuda", "tensorrt").</param>
+public sealed record MachineFigures(int Cores, string CpuModel, string Os, string Runtime, string OnnxRuntime, string ExecutionProvider);
+
+/// <summary>The input and the settings of the run.</summary>
+/// <param name="Input">Input as given.</param>
+/// <param name="Width">Frame width.</param>
+/// <param name="Height">Frame height.</param>
+/// <param name="Fps">The input's frame rate.</param>
+/// <param name="Frames">Frames asked for (each of pipeline and sequential loop).</param>
+/// <param name="Loop">Whether the input was repeated.</param>
+/// <param name="Detector">Detector model.</param>
+/// <param name="PoseModel">Pose model.</param>
+/// <param name="DetectorThreads">Detector intra-op threads (0 = ONNX Runtime's default).</param>
+/// <param name="PoseThreads">Pose intra-op threads (0 = ONNX Runtime's default).</param>
+/// <param name="PoseRuns">Pose runs of one frame's crops side by side.</param>
+/// <param name="Spinning">Intra-op spinning ("on", "off", "default").</param>
+/// <param name="PoseBatched">Whether a frame's crops go through the pose model in one run.</param>
+public sealed record RunSettings(string Input, int Width, int Height, double Fps, long Frames, bool Loop,
+    string Detector, string PoseModel, int DetectorThreads, int PoseThreads, int PoseRuns, string Spinning, bool PoseBatched);
+
+/// <summary>Pose model time per crop at one batch size.</summary>
+/// <param name="Batch">Crops per run.</param>
+/// <param name="PerCrop">Run time divided by the batch size.</param>
+public sealed record PoseBatchFigures(int Batch, TimingStats PerCrop);
+
+/// <summary>One way of running only the models, and its rate.</summary>
+/// <param name="Name">What ran ("sequential, pipeline sessions", …).</param>
+/// <param name="Fps">Frames per second.</param>
+public sealed record BoundCandidate(string Name, double Fps);
+
+/// <summary>Model-only figures over frames held in memory.</summary>
+/// <param name="HeldFrames">Frames decoded into memory first.</param>
+/// <param name="MeanPeople">Mean detector boxes per held frame.</param>
+/// <param name="Crops">Distinct real crops used for the pose timings.</param>
+/// <param name="Detector">Detector time per frame (pre-processing, run, post-processing).</param>
+/// <param name="PoseBatches">Pose model run time per crop at batch 1, 2, 4, 8 (model run only, crops packed before).</param>
+/// <param name="BoundFps">The model bound: the best frames per second of the models alone, one frame at a time
+/// (detector, then pose on that frame's boxes), over the session settings tried.</param>
+/// <param name="BoundBy">Name of the best candidate.</param>
+/// <param name="Candidates">Every session setting tried.</param>
+/// <param name="OverlappedFps">For information: the models alone with the pipeline's sessions, the detector on one
+/// thread and the pose model on another (frame i+1 detected while frame i is posed), as the pipeline overlaps them.</param>
+/// <param name="OtherCores">Mean cores other processes kept busy during the model figures.</param>
+public sealed record ModelFigures(int HeldFrames, double MeanPeople, int Crops, TimingStats Detector,
+    IReadOnlyList<PoseBatchFigures> PoseBatches, double BoundFps, string BoundBy, IReadOnlyList<BoundCandidate> Candidates,
+    double OverlappedFps, double OtherCores)
+{
+    /// <summary>Per-crop time at batch 8 over batch 1 (below 1 = batching pays).</summary>
+    public double PoseBatch8VsBatch1 =>
+        PoseBatches.FirstOrDefault(b => b.Batch == 8) is { } b8 && PoseBatches.FirstOrDefault(b => b.Batch == 1) is { } b1 && b1.PerCrop.MedianMs > 0
+            ? b8.PerCrop.MedianMs / b1.PerCrop.MedianMs : double.NaN;
+}
+
+/// <summary>Rate of a run that wrote every frame out.</summary>
+/// <param name="Frames">Frames written.</param>
+/// <param name="Seconds">Wall time from the start to the last frame written.</param>
+/// <param name="Fps">Steady rate: frames after the first over the time from the first frame out to the last
+/// (so start-up and the pipeline's fill are not counted; both runs are measured the same way).</param>
+/// <param name="FirstFrameMs">Time from the run's start to its first frame out.</param>
+/// <param name="Sessions">Session settings it ran with.</param>
+/// <param name="CpuMsPerFrame">Processor time of the whole process (all threads, user and system) per frame: work done,
+/// whatever the wall clock; spinning threads show here.</param>
+/// <param name="OtherCores">Mean cores other processes kept busy meanwhile (0 on a quiet machine; NaN where unknown).</param>
+/// <param name="AllocatedKbPerFrame">Managed memory allocated per frame (all threads), in KiB.</param>
+public sealed record ThroughputFigures(long Frames, double Seconds, double Fps, double FirstFrameMs, string Sessions, double CpuMsPerFrame,
+    double OtherCores, double AllocatedKbPerFrame);
+
+/// <summary>One pipeline stage over the run.</summary>
+/// <param name="Name">Stage.</param>
+/// <param name="Frames">Frames it handled.</param>
+/// <param name="BusyMsPerFrame">Working time per frame.</param>
+/// <param name="Utilisation">Busy time over the pipeline's wall time (1 = never idle: the bottleneck).</param>
+/// <param name="MeanQueueDepth">Mean frames waiting in its input when it took one.</param>
+public sealed record StageFigures(string Name, long Frames, double BusyMsPerFrame, double Utilisation, double MeanQueueDepth);
+
+/// <summary>Working set figures in MiB.</summary>
+/// <param name="CheckpointFrame">Frame of the pipeline at which <paramref name="AtCheckpointMb"/> was taken.</param>
+/// <param name="AtCheckpointMb">Working set at that frame.</param>
+/// <param name="AtEndMb">Working set at the pipeline's last frame.</param>
+/// <param name="PeakMb">Peak working set of the process.</param>
+/// <param name="FinalMb">Working set when the benchmark ended.</param>
+public sealed record MemoryFigures(long CheckpointFrame, double AtCheckpointMb, double AtEndMb, double PeakMb, double FinalMb)
+{
+    /// <summary>End over checkpoint (1 = flat).</summary>
+    public double EndVsCheckpoint => AtCheckpointMb > 0 ? AtEndMb / AtCheckpointMb : double.NaN;
+}
+
+/// <summary>Everything one <see cref="PoseBenchmark"/> run measured; sections that did not run are null.</summary>
+public sealed record BenchmarkReport
+{
+    /// <summary>The machine.</summary>
+    public required MachineFigures Machine { get; init; }
+    /// <summary>Input and settings.</summary>
+    public required RunSettings Settings { get; init; }
+    /// <summary>Model-only figures.</summary>
+    public ModelFigures? Models { get; init; }
+    /// <summary>The one-thread loop.</summary>
+    public ThroughputFigures? Sequential { get; init; }
+    /// <summary>The real pipeline.</summary>
+    public ThroughputFigures? Pipeline { get; init; }
+    /// <summary>The pipeline's stages: source, detect, pose, track, render, sinks.</summary>
+    public IReadOnlyList<StageFigures>? Stages { get; init; }
+    /// <summary>Process start to the first frame out of the first pipeline run (cold: models loaded, code not yet compiled).</summary>
+    public double? TimeToFirstFrameMs { get; init; }
+    /// <summary>Working set.</summary>
+    public MemoryFigures? Memory { get; init; }
+
+    /// <summary>Pipeline rate over the model bound (1 = the pipeline runs at the speed of its models).</summary>
+    public double? PipelineVsBound => Pipeline is { } p && Models is { BoundFps: > 0 } m ? p.Fps / m.BoundFps : null;
+    /// <summary>Pipeline rate over the models alone overlapped as the pipeline overlaps them.</summary>
+    public double? PipelineVsOverlapped => Pipeline is { } p && Models is { OverlappedFps: > 0 } m ? p.Fps / m.OverlappedFps : null;
+    /// <summary>Pipeline rate over the sequential loop's.</summary>
+    public double? PipelineVsSequential => Pipeline is { } p && Sequential is { Fps: > 0 } s ? p.Fps / s.Fps : null;
+
+    /// <summary>Writes the report as one JSON object (snake_case names, milliseconds, MiB, frames per second).</summary>
+    public void WriteJson(Utf8JsonWriter w)
+    {
+        w.WriteStartObject();
+        w.WriteStartObject("machine");
+        w.WriteNumber("cores", Machine.Cores);
+        w.WriteString("cpu_model", Machine.CpuModel);
+        w.WriteString("os", Machine.Os);
+        w.WriteString("runtime", Machine.Runtime);
+        w.WriteString("onnxruntime", Machine.OnnxRuntime);
+        w.WriteString("execution_provider", Machine.ExecutionProvider);
+        w.WriteEndObject();
+
+        var s = Settings;
+        w.WriteStartObject("settings");
+        w.WriteString("input", s.Input);
+        w.WriteNumber("width", s.Width);
+        w.WriteNumber("height", s.Height);
+        Num(w, "input_fps", s.Fps);
+        w.WriteNumber("frames", s.Frames);
+        w.WriteBoolean("loop", s.Loop);
+        w.WriteString("detector", s.Detector);
+        w.WriteString("pose_model", s.PoseModel);
+        w.WriteNumber("detector_threads", s.DetectorThreads);
+        w.WriteNumber("pose_threads", s.PoseThreads);
+        w.WriteNumber("pose_runs_side_by_side", s.PoseRuns);
+        w.WriteString("spinning", s.Spinning);
+        w.WriteBoolean("pose_batched", s.PoseBatched);
+        w.WriteEndObject();
+
+        if (Models is { } m)
+        {
+            w.WriteStartObject("models");
+            w.WriteNumber("held_frames", m.HeldFrames);
+            Num(w, "mean_people", m.MeanPeople);
+            w.WriteNumber("crops", m.Crops);
+            Num(w, "other_processes_cores", m.OtherCores);
+            w.WritePropertyName("detector_ms");
+            Timing(w, m.Detector);
+            w.WriteStartArray("pose_ms_per_crop");
+            foreach (var b in m.PoseBatches)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("batch", b.Batch);
+                Num(w, "median", b.PerCrop.MedianMs);
+                Num(w, "p90", b.PerCrop.P90Ms);
+                w.WriteNumber("runs", b.PerCrop.Samples);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+            w.WriteStartObject("model_bound");
+            Num(w, "fps", m.BoundFps);
+            w.WriteString("by", m.BoundBy);
+            w.WriteStartArray("candidates");
+            foreach (var c in m.Candidates)
+            {
+                w.WriteStartObject();
+                w.WriteString("name", c.Name);
+                Num(w, "fps", c.Fps);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            Num(w, "overlapped_fps", m.OverlappedFps);
+            w.WriteEndObject();
+        }
+        else { w.WriteNull("models"); w.WriteNull("model_bound"); }
+
+        Throughput(w, "sequential", Sequential);
+        Throughput(w, "pipeline", Pipeline);
+
+        if (Stages is { } stages)
+        {
+            w.WriteStartArray("stages");
+            foreach (var st in stages)
+            {
+                w.WriteStartObject();
+                w.WriteString("name", st.Name);
+                w.WriteNumber("frames", st.Frames);
+                Num(w, "busy_ms_per_frame", st.BusyMsPerFrame);
+                Num(w, "utilisation", st.Utilisation);
+                Num(w, "mean_queue_depth", st.MeanQueueDepth);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        }
+        else w.WriteNull("stages");
+
+        w.WriteStartObject("ratios");
+        Num(w, "pipeline_vs_bound", PipelineVsBound);
+        Num(w, "pipeline_vs_sequential", PipelineVsSequential);
+        Num(w, "pipeline_vs_overlapped_models", PipelineVsOverlapped);
+        Num(w, "pose_batch8_vs_batch1", Models?.PoseBatch8VsBatch1);
+        w.WriteEndObject();
+
+        Num(w, "time_to_first_frame_ms", TimeToFirstFrameMs);
+
+        if (Memory is { } mem)
+        {
+            w.WriteStartObject("memory_mb");
+            w.WriteNumber("checkpoint_frame", mem.CheckpointFrame);
+            Num(w, "working_set_at_checkpoint", mem.AtCheckpointMb);
+            Num(w, "working_set_at_end", mem.AtEndMb);
+            Num(w, "end_vs_checkpoint", mem.EndVsCheckpoint);
+            Num(w, "peak_working_set", mem.PeakMb);
+            Num(w, "final_working_set", mem.FinalMb);
+            w.WriteEndObject();
+        }
+        else w.WriteNull("memory_mb");
+        w.WriteEndObject();
+    }
+
+    private static void Throughput(Utf8JsonWriter w, string name, ThroughputFigures? t)
+    {
+        if (t is null) { w.WriteNull(name); return; }
+        w.WriteStartObject(name);
+        w.WriteNumber("frames", t.Frames);
+        Num(w, "seconds", t.Seconds);
+        Num(w, "fps", t.Fps);
+        Num(w, "first_frame_ms", t.FirstFrameMs);
+        Num(w, "cpu_ms_per_frame", t.CpuMsPerFrame);
+        Num(w, "other_processes_cores", t.OtherCores);
+        Num(w, "allocated_kb_per_frame", t.AllocatedKbPerFrame);
+        w.WriteString("sessions", t.Sessions);
+        w.WriteEndObject();
+    }
+
+    private static void Timing(Utf8JsonWriter w, TimingStats t)
+    {
+        w.WriteStartObject();
+        Num(w, "median", t.MedianMs);
+        Num(w, "p90", t.P90Ms);
+        w.WriteNumber("runs", t.Samples);
+        w.WriteEndObject();
+    }
+
+    /// <summary>A number rounded to 4 significant decimals; null when missing or not finite.</summary>
+    private static void Num(Utf8JsonWriter w, string name, double? v)
+    {
+        if (v is { } x && double.IsFinite(x)) w.WriteNumber(name, Math.Round(x, 4));
+        else w.WriteNull(name);
+    }
+}
