@@ -124,7 +124,7 @@ internal static class BenchCommand
         rows.Add(("machine", "runtime", $"{m.Runtime}, ONNX Runtime {m.OnnxRuntime} on {m.ExecutionProvider}"));
         var s = r.Settings;
         rows.Add(("input", s.Input, $"{s.Width}x{s.Height} at {F(s.Fps, "F1")} fps, {s.Frames} frames{(s.Loop ? " (looped)" : "")}"));
-        rows.Add(("input", "models", $"{s.Detector} ({s.DetectorThreads} thread(s)) + {s.PoseModel} ({s.PoseThreads} thread(s), {s.PoseRuns} run(s) side by side, {(s.PoseBatched ? "batched" : "one crop per run")}), spinning {s.Spinning}"));
+        rows.Add(("input", "models", $"{s.Detector} ({s.DetectorThreads} thread(s)) + {s.PoseModel} ({s.PoseThreads} thread(s), {s.PoseRuns} run(s) side by side, {(s.PoseBatched ? "takes batches" : "batch 1 only")}), spinning {s.Spinning}"));
         if (r.Models is { } mo)
         {
             rows.Add(("models", "detector per frame", $"median {F(mo.Detector.MedianMs)} ms, p90 {F(mo.Detector.P90Ms)} ms ({mo.HeldFrames} frames, {F(mo.MeanPeople, "F1")} people each)"));

@@ -24,7 +24,7 @@ public sealed record MachineFigures(int Cores, string CpuModel, string Os, strin
 /// <param name="PoseThreads">Pose intra-op threads (0 = ONNX Runtime's default).</param>
 /// <param name="PoseRuns">Pose runs of one frame's crops side by side.</param>
 /// <param name="Spinning">Intra-op spinning ("on", "off", "default").</param>
-/// <param name="PoseBatched">Whether a frame's crops go through the pose model in one run.</param>
+/// <param name="PoseBatched">Whether the pose graph takes batches of crops.</param>
 public sealed record RunSettings(string Input, int Width, int Height, double Fps, long Frames, bool Loop,
     string Detector, string PoseModel, int DetectorThreads, int PoseThreads, int PoseRuns, string Spinning, bool PoseBatched);
 

@@ -100,7 +100,7 @@ public static class PoseBenchmark
                 Machine = Machine(estimator.Provider),
                 Settings = new RunSettings(options.Input, info.Width, info.Height, info.Fps, frames, options.Loop,
                     estimator.DetectorName, estimator.PoseModelName, pipelineSessions.DetectorThreads, pipelineSessions.PoseThreads,
-                    pipelineSessions.PoseRuns, pipelineSessions.SpinningText, estimator.BatchedPose),
+                    pipelineSessions.PoseRuns, pipelineSessions.SpinningText, estimator.PoseInternal.AcceptsBatches),
                 Models = models,
                 Sequential = sequential,
                 Pipeline = pipeline,
@@ -297,7 +297,7 @@ public static class PoseBenchmark
         var result = new List<PoseBatchFigures>();
         foreach (int b in Batches)
         {
-            if (b > 1 && !pose.Batched) break;
+            if (b > 1 && !pose.AcceptsBatches) break;
             using (pose.Model.Run(input, 0, b, pose.InputHeight, pose.InputWidth)) { } // warm-up: a new shape is planned once
             var ms = new List<double>();
             int runs = Math.Max(12, available / b);

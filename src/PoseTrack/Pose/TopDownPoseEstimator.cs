@@ -24,6 +24,7 @@ internal sealed class TopDownPoseEstimator : IDisposable
     private readonly int _maxBatch;
     private readonly List<Mat> _crops = [];
     private readonly int _parallelRuns;
+    private readonly bool _parallelPrep;
     private readonly int[]? _outPerItem;   // per-item output sizes when fixed: outputs are written in place
     private float[] _input = [];
     private float[] _out0 = [], _outX = [], _outY = [];   // heatmaps or MoveNet keypoints; or SimCC x and y
@@ -34,7 +35,11 @@ internal sealed class TopDownPoseEstimator : IDisposable
     public string Name => _entry.Name;
     public string Provider => _model.Provider;
     /// <summary>True when all crops of a frame go through one run.</summary>
-    public bool Batched => _maxBatch > 1;
+    public bool Batched => _maxBatch > 1 && _parallelRuns <= 1;
+    /// <summary>True when the graph takes batches of crops (the batch dimension is, or was made, dynamic).</summary>
+    internal bool AcceptsBatches => _maxBatch > 1;
+    /// <summary>Most crops run side by side (1 = one batched run, or crops one after another).</summary>
+    internal int RunsSideBySide => _parallelRuns;
     /// <summary>The session (benchmarks time it directly).</summary>
     internal OnnxModel Model => _model;
     /// <summary>Model input size.</summary>
@@ -95,6 +100,8 @@ internal sealed class TopDownPoseEstimator : IDisposable
         }
         // Side by side runs are for the CPU: a GPU takes one batched run better than several small ones.
         _parallelRuns = _outPerItem is null || _model.Provider != "cpu" ? 1 : inference.PoseRunsSideBySide();
+        // Crops are warped in parallel only when the session itself spreads over cores; otherwise one thread does it all.
+        _parallelPrep = inference.ForPose().IntraOpThreads > 1;
 
         Skeleton = Skeleton.ForJointCount(_joints)
             ?? throw _model.Shape($"{_joints} joints is neither COCO-17 nor MPII-16 (outputs {_model.DescribeOutputs()})");
@@ -136,13 +143,13 @@ internal sealed class TopDownPoseEstimator : IDisposable
             // Crops run side by side, each taken by the next free worker (warp, pack, run into its slice of the reused
             // output buffers): with one intra-op thread per run this keeps every core on pose work, and a core freed
             // by a finished crop takes the next one (a fixed split of the crops left cores idle: 42 vs 47 fps).
-            if (_parallelRuns <= 1 || n == 1) RunGroup(bgrImage, boxes, crops, 0, n, n, parallelPrep: true);
+            if (_parallelRuns <= 1 || n == 1) RunGroup(bgrImage, boxes, crops, 0, n, n, _parallelPrep);
             else Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = _parallelRuns },
                 i => RunGroup(bgrImage, boxes, crops, i, i + 1, n, parallelPrep: false));
         }
         else
         {
-            PrepareCrops(bgrImage, boxes, crops, 0, n, n, parallel: true);
+            PrepareCrops(bgrImage, boxes, crops, 0, n, n, _parallelPrep);
             RunCopying(total, item);
         }
 
