@@ -122,6 +122,8 @@ internal static class BenchCommand
         var m = r.Machine;
         rows.Add(("machine", "cpu", $"{m.CpuModel}, {m.Cores} cores"));
         rows.Add(("machine", "runtime", $"{m.Runtime}, ONNX Runtime {m.OnnxRuntime} on {m.ExecutionProvider}"));
+        var others = new[] { r.Models?.OtherCores, r.Sequential?.OtherCores, r.Pipeline?.OtherCores }.Where(x => x is { } v && double.IsFinite(v)).Select(x => x!.Value).ToList();
+        if (others.Count > 0) rows.Add(("machine", "other processes meanwhile", $"{F(others.Max(), "F2")} cores at most (0 = a quiet machine)"));
         var s = r.Settings;
         rows.Add(("input", s.Input, $"{s.Width}x{s.Height} at {F(s.Fps, "F1")} fps, {s.Frames} frames{(s.Loop ? " (looped)" : "")}"));
         rows.Add(("input", "models", $"{s.Detector} ({s.DetectorThreads} thread(s)) + {s.PoseModel} ({s.PoseThreads} thread(s), {s.PoseRuns} run(s) side by side, {(s.PoseBatched ? "takes batches" : "batch 1 only")}), spinning {s.Spinning}"));
@@ -135,8 +137,6 @@ internal static class BenchCommand
             rows.Add(("models", "models only: overlapped as in the pipeline", $"{F(mo.OverlappedFps, "F1")} fps"));
             rows.Add(("throughput", "model bound", $"{F(mo.BoundFps, "F1")} fps ({mo.BoundBy})"));
         }
-        var others = new[] { r.Models?.OtherCores, r.Sequential?.OtherCores, r.Pipeline?.OtherCores }.Where(x => x is not null).Select(x => x!.Value).ToList();
-        if (others.Count > 0) rows.Add(("machine", "other processes meanwhile", $"{F(others.Max(), "F2")} cores at most (0 = quiet machine)"));
         if (r.Sequential is { } sq) rows.Add(("throughput", "sequential loop", $"{F(sq.Fps, "F1")} fps ({sq.Frames} frames in {F(sq.Seconds)} s, {F(sq.CpuMsPerFrame, "F1")} ms CPU and {F(sq.AllocatedKbPerFrame, "F0")} KiB allocated per frame; {sq.Sessions})"));
         if (r.Pipeline is { } pl) rows.Add(("throughput", "pipeline", $"{F(pl.Fps, "F1")} fps ({pl.Frames} frames in {F(pl.Seconds)} s, {F(pl.CpuMsPerFrame, "F1")} ms CPU and {F(pl.AllocatedKbPerFrame, "F0")} KiB allocated per frame; {pl.Sessions})"));
         rows.Add(("ratios", "pipeline vs bound", F(r.PipelineVsBound, "F3")));
