@@ -14,7 +14,7 @@ internal sealed class ModelArgs
     public Option<string?> Detector { get; } = new("--detector") { Description = "Person detector: rtmdet-nano (alias rtmdet), yolox-nano (alias yolox), or a path to an .onnx file" };
     public Option<string?> PoseModel { get; } = new("--pose-model") { Description = "Pose model: fast (movenet-lightning, default), accurate (movenet-thunder), a name from models.json, or a path to an .onnx file (heatmap, SimCC or MoveNet outputs)" };
     public Option<string> Device { get; } = new("--device") { Description = "Execution provider: auto, cpu, cuda, tensorrt", DefaultValueFactory = _ => "auto" };
-    public Option<int> Threads { get; } = new("--threads") { Description = "ONNX Runtime intra-op threads per model (0 = one per core)", DefaultValueFactory = _ => 0 };
+    public Option<int> Threads { get; } = new("--threads") { Description = "ONNX Runtime intra-op threads per model (0 = automatic: detector 1 per 4 cores, pose 1 with a frame's crops run side by side, no spinning)", DefaultValueFactory = _ => 0 };
     public Option<float> DetThreshold { get; } = new("--det-threshold") { Description = "Detector score threshold", DefaultValueFactory = _ => 0.3f };
     public Option<float> MinBox { get; } = new("--min-box") { Description = "Drop detections narrower or shorter than this many pixels", DefaultValueFactory = _ => 4f };
     public Option<bool> Flip { get; } = new("--flip") { Description = "Flip test: also run the mirrored crop and average (about 2x pose time)" };
