@@ -53,13 +53,7 @@ internal sealed class TopDownPoseEstimator : IDisposable
         int item = 3 * _inW * _inH;
         var packed = new float[boxes.Count * item];
         using var mat = new Mat(_inH, _inW, MatType.CV_8UC3);
-        for (int i = 0; i < boxes.Count; i++)
-        {
-            var crop = new AffineCrop(boxes[i].Box, _inW, _inH, _options.Padding);
-            using (var m = Mat.FromPixelData(2, 3, MatType.CV_64FC1, crop.Forward()))
-                Cv2.WarpAffine(bgrImage, mat, m, new Size(_inW, _inH), InterpolationFlags.Linear, BorderTypes.Constant, Scalar.All(0));
-            ImageTensor.ToPlanar(mat, packed.AsSpan(i * item, item), _entry.IsRgb, _entry.Mean, _entry.Std);
-        }
+        for (int i = 0; i < boxes.Count; i++) WarpAndPack(bgrImage, boxes[i].Box, mat, packed.AsSpan(i * item, item));
         return packed;
     }
 
@@ -190,18 +184,24 @@ internal sealed class TopDownPoseEstimator : IDisposable
         return persons;
     }
 
+    /// <summary>Warps one person's crop into <paramref name="scratch"/> and packs it, normalised, into <paramref name="dest"/>.</summary>
+    private AffineCrop WarpAndPack(Mat bgrImage, BoxF box, Mat scratch, Span<float> dest)
+    {
+        var crop = new AffineCrop(box, _inW, _inH, _options.Padding);
+        using (var m = Mat.FromPixelData(2, 3, MatType.CV_64FC1, crop.Forward()))
+            Cv2.WarpAffine(bgrImage, scratch, m, new Size(_inW, _inH), InterpolationFlags.Linear, BorderTypes.Constant, Scalar.All(0));
+        ImageTensor.ToPlanar(scratch, dest, _entry.IsRgb, _entry.Mean, _entry.Std);
+        return crop;
+    }
+
     /// <summary>Warps and packs crops [a, b) (and their mirrored views at n + i) into the input buffer.</summary>
     private void PrepareCrops(Mat bgrImage, IReadOnlyList<PersonDetection> boxes, AffineCrop[] crops, int a, int b, int n, bool parallel)
     {
         int item = 3 * _inW * _inH;
         void One(int i)
         {
-            var crop = new AffineCrop(boxes[i].Box, _inW, _inH, _options.Padding);
-            crops[i] = crop;
             var mat = _crops[i];
-            using (var m = Mat.FromPixelData(2, 3, MatType.CV_64FC1, crop.Forward()))
-                Cv2.WarpAffine(bgrImage, mat, m, new Size(_inW, _inH), InterpolationFlags.Linear, BorderTypes.Constant, Scalar.All(0));
-            ImageTensor.ToPlanar(mat, _input.AsSpan(i * item, item), _entry.IsRgb, _entry.Mean, _entry.Std);
+            crops[i] = WarpAndPack(bgrImage, boxes[i].Box, mat, _input.AsSpan(i * item, item));
             if (_options.Flip)
             {
                 Cv2.Flip(mat, mat, FlipMode.Y);
