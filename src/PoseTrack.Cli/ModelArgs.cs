@@ -21,11 +21,12 @@ internal sealed class ModelArgs
     public Option<bool> Dark { get; } = new("--dark") { Description = "DARK sub-pixel refinement of heatmap peaks" };
     public Option<float> PoseNms { get; } = new("--pose-nms") { Description = "Pose NMS: of two poses with OKS above this, drop the weaker (1 = off)", DefaultValueFactory = _ => PoseTrack.Pose.PoseNms.DefaultThreshold };
     public Option<float> Padding { get; } = new("--pose-padding") { Description = "Crop enlargement around each person box before the pose model", DefaultValueFactory = _ => PoseTrack.Pose.AffineCrop.DefaultPadding };
+    public Option<string> CentrePrior { get; } = new("--centre-prior") { Description = "MoveNet crops with several people: model (MoveNet's own choice), box (person centre nearest the detector box's) or joints-in-box (each joint's heatmap peak near the box, no centre); box and joints-in-box need a model imported with --movenet-heads", DefaultValueFactory = _ => "model" };
     public Option<string> Batching { get; } = new("--pose-batching") { Description = "auto (one batched run per frame when possible) or loop (one run per crop)", DefaultValueFactory = _ => "auto" };
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Models, Detector, PoseModel, Device, Threads, DetThreshold, MinBox, Flip, Dark, PoseNms, Padding, Batching })
+        foreach (var o in new Option[] { Models, Detector, PoseModel, Device, Threads, DetThreshold, MinBox, Flip, Dark, PoseNms, Padding, Batching, CentrePrior })
             command.Options.Add(o);
     }
 
@@ -50,13 +51,20 @@ internal sealed class ModelArgs
             "loop" => PoseBatching.Loop,
             var b => throw new PoseTrackException($"unknown --pose-batching '{b}' (use auto or loop)"),
         };
+        var prior = (r.GetValue(CentrePrior) ?? "model").ToLowerInvariant() switch
+        {
+            "model" => MoveNetCentrePrior.Model,
+            "box" => MoveNetCentrePrior.Box,
+            "joints-in-box" => MoveNetCentrePrior.JointsInBox,
+            var p => throw new PoseTrackException($"unknown --centre-prior '{p}' (use model, box or joints-in-box)"),
+        };
         return new PoseEstimatorOptions
         {
             ModelsDirectory = r.GetValue(Models),
             Detector = NormaliseDetector(r.GetValue(Detector)),
             PoseModel = r.GetValue(PoseModel),
             Detection = new DetectorOptions(thr, minBox),
-            Pose = new PoseOptions(Flip: r.GetValue(Flip), Dark: r.GetValue(Dark), Batching: batching, NmsThreshold: nms, Padding: padding),
+            Pose = new PoseOptions(Flip: r.GetValue(Flip), Dark: r.GetValue(Dark), Batching: batching, NmsThreshold: nms, Padding: padding, CentrePrior: prior),
             Inference = new InferenceOptions(device, threads),
             LoggerFactory = loggers,
         };

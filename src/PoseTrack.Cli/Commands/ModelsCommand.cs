@@ -155,10 +155,11 @@ internal static class ModelsCommand
         var skeleton = new Option<string?>("--skeleton") { Description = "coco17 or mpii16 (default: from the number of keypoints the model outputs)" };
         var family = new Option<string?>("--family") { Description = "Model family to record (default: from the name, else the decoder)" };
         var float32 = new Option<bool>("--float32-weights") { Description = "Store float16 weights as float32 (twice the size, same results)" };
+        var heads = new Option<bool>("--movenet-heads") { Description = "MoveNet only: also output its heatmaps, centre, regression and offset heads, for --centre-prior box" };
         var models = ModelsOption();
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Only warnings and errors" };
         cmd.Arguments.Add(json);
-        foreach (var o in new Option[] { name, skeleton, family, float32, models, quiet }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { name, skeleton, family, float32, heads, models, quiet }) cmd.Options.Add(o);
         cmd.SetAction((r, ct) => Guard(ct, token =>
         {
             var request = new TfjsImportRequest
@@ -167,6 +168,7 @@ internal static class ModelsCommand
                 Skeleton = r.GetValue(skeleton),
                 Family = r.GetValue(family),
                 KeepFloat16Weights = !r.GetValue(float32),
+                MoveNetHeads = r.GetValue(heads),
             };
             var result = ModelInstaller.ImportTfjs(r.GetValue(json)!, request, r.GetValue(models), token);
             if (!r.GetValue(quiet))

@@ -66,7 +66,14 @@ internal sealed partial class TfjsConverter
         foreach (var n in _model.Nodes) _g.Reserve(n.Name);
 
         var outputs = OutputRefs(byName);
-        foreach (var node in TopologicalOrder(byName, outputs))
+        var roots = new List<(string Node, int Index)>(outputs);
+        foreach (var (outName, tf) in _options.ExtraOutputs)
+        {
+            var r = ParseRef(tf);
+            if (!byName.ContainsKey(r.Node)) throw new PoseTrackException($"TFJS import: extra output '{outName}' names node '{r.Node}', which the graph does not have.");
+            roots.Add(r);
+        }
+        foreach (var node in TopologicalOrder(byName, roots))
         {
             if (!_handlers.TryGetValue(node.Op, out var handler))
                 throw new PoseTrackException($"TFJS import: op '{node.Op}' (node '{node.Name}') is not supported. Supported ops: {string.Join(", ", SupportedOps)}.");
@@ -84,10 +91,15 @@ internal sealed partial class TfjsConverter
 
         foreach (var i in _inputs) _g.AddInput(i);
         var outInfos = new List<OnnxIo>();
-        foreach (var (node, index) in outputs)
+        var named = outputs.Select(o => (Name: o.Index == 0 ? o.Node : $"{o.Node}:{o.Index}", o.Node, o.Index)).ToList();
+        foreach (var (outName, tf) in _options.ExtraOutputs)
+        {
+            var r = ParseRef(tf);
+            named.Add((outName, r.Node, r.Index));
+        }
+        foreach (var (name, node, index) in named)
         {
             var v = Get(node, index, "graph output");
-            string name = index == 0 ? node : $"{node}:{index}";
             var src = Use(v);
             // Outputs keep their TF names so callers can find them; an Identity bridges when the value has another name.
             if (src != name) { _g.Reserve(name); _g.AddWithOutputs("Identity", [name], [src]); }

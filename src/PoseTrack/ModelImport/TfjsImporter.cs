@@ -18,6 +18,26 @@ public sealed record TfjsImportOptions
     /// integers). On by default; turn it off to keep the TFJS input as it is.
     /// </summary>
     public bool AdaptInputLayout { get; init; } = true;
+
+    /// <summary>
+    /// Further graph outputs besides the signature's: ONNX output name → TF tensor ("node" or "node:index"). Used to
+    /// expose intermediate tensors such as MoveNet's heads (<see cref="MoveNetHeads"/>), which cost nothing extra to
+    /// return: the graph computes them anyway.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> ExtraOutputs { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>
+    /// MoveNet single-pose's four heads as named outputs (NHWC, one map per grid cell): <c>heatmaps</c> [1,H,W,K]
+    /// (after its sigmoid), <c>centre</c> [1,H,W,1] (after its sigmoid), <c>regress</c> [1,H,W,2K] (centre-to-joint
+    /// displacements in cells, y then x) and <c>offsets</c> [1,H,W,2K] (sub-cell offsets, y then x).
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> MoveNetHeads { get; } = new Dictionary<string, string>
+    {
+        ["heatmaps"] = "StatefulPartitionedCall/Sigmoid",
+        ["centre"] = "StatefulPartitionedCall/Sigmoid_1",
+        ["regress"] = "StatefulPartitionedCall/kpt_regress_0/conv2d_6/BiasAdd",
+        ["offsets"] = "StatefulPartitionedCall/kpt_offset_0/conv2d_7/BiasAdd",
+    };
 }
 
 /// <summary>What a conversion produced.</summary>

@@ -18,6 +18,8 @@ internal sealed record TfjsImportRequest
     public string? Family { get; init; }
     /// <summary>Keep float16 weights as float16 (smaller file, same results; as the shipped MoveNet files are converted).</summary>
     public bool KeepFloat16Weights { get; init; } = true;
+    /// <summary>Expose MoveNet's four heads as outputs (<see cref="TfjsImportOptions.MoveNetHeads"/>) for the box centre prior.</summary>
+    public bool MoveNetHeads { get; init; }
 }
 
 /// <summary>Options of <see cref="ModelInstaller.InstallAsync"/>.</summary>
@@ -111,7 +113,11 @@ internal static class ModelInstaller
 
         var source = Path.GetFullPath(modelJsonPath);
         if (!File.Exists(source)) throw new PoseTrackException($"TFJS model not found: {source}");
-        var bytes = TfjsImporter.ConvertToBytes(source, new TfjsImportOptions { KeepFloat16Weights = request.KeepFloat16Weights }, out var report);
+        var bytes = TfjsImporter.ConvertToBytes(source, new TfjsImportOptions
+        {
+            KeepFloat16Weights = request.KeepFloat16Weights,
+            ExtraOutputs = request.MoveNetHeads ? TfjsImportOptions.MoveNetHeads : new Dictionary<string, string>(),
+        }, out var report);
         ct.ThrowIfCancellationRequested();
 
         var info = ReadOnnx(bytes, source);
@@ -162,6 +168,10 @@ internal static class ModelInstaller
             if (D(o, 1) == 1 && D(o, 3) == 3 && D(o, 2) is > 0 and var kMove) return ("movenet", (int)kMove);
             if (D(o, 1) is > 0 and var kHeat && D(o, 3) is not 3) return ("heatmap", (int)kHeat);
         }
+        // MoveNet imported with its heads exposed: the keypoint output plus heatmaps, centre, regress and offsets.
+        if (outputs.Count == 5 && outputs.Where(o => o.Name is not ("heatmaps" or "centre" or "regress" or "offsets")).ToList() is [var kp]
+            && kp.Shape!.Count == 4 && D(kp, 1) == 1 && D(kp, 3) == 3 && D(kp, 2) is > 0 and var kHeads)
+            return ("movenet", (int)kHeads);
         if (outputs.Count == 2 && outputs.All(o => o.Shape!.Count == 3) && D(outputs[0], 1) is > 0 and var kSim && D(outputs[1], 1) == kSim)
             return ("simcc", (int)kSim);
         throw new PoseTrackException($"cannot choose a decoder from the outputs {Shapes(outputs)}: expected one [N,1,K,3] (MoveNet), one [N,K,H,W] (heatmaps) or two [N,K,L] (SimCC)");

@@ -16,10 +16,12 @@ public enum PoseBatching
 /// <param name="Batching">Batching mode.</param>
 /// <param name="MaxBatch">Largest batch per run when batched.</param>
 /// <param name="NmsThreshold">Pose NMS on detector boxes: of two poses with OKS above this, the weaker is dropped (1 = off).</param>
+/// <param name="CentrePrior">Which person a MoveNet crop is decoded for (models imported with their heads exposed).</param>
 public sealed record PoseOptions(
     bool Flip = false,
     bool Dark = false,
     float Padding = AffineCrop.DefaultPadding,
     PoseBatching Batching = PoseBatching.Auto,
     int MaxBatch = 16,
-    float NmsThreshold = PoseNms.DefaultThreshold);
+    float NmsThreshold = PoseNms.DefaultThreshold,
+    MoveNetCentrePrior CentrePrior = MoveNetCentrePrior.Model);

@@ -28,6 +28,9 @@ internal sealed class TopDownPoseEstimator : IDisposable
     private readonly int[]? _outPerItem;   // per-item output sizes when fixed: outputs are written in place
     private float[] _input = [];
     private float[] _out0 = [], _outX = [], _outY = [];   // heatmaps or MoveNet keypoints; or SimCC x and y
+    // MoveNet imported with its heads exposed: every output's buffer in the model's output order, and where each head is.
+    private readonly float[][]? _moveNetOuts;
+    private readonly int _kpOut, _heatOut, _centreOut, _regressOut, _offsetOut, _gridH, _gridW;
     private Keypoint[] _decoded = [];
 
     public Skeleton Skeleton { get; }
@@ -68,10 +71,22 @@ internal sealed class TopDownPoseEstimator : IDisposable
         _maxBatch = options.Batching == PoseBatching.Loop || !_model.DynamicBatch ? 1 : Math.Max(1, options.MaxBatch);
 
         var dims = _model.OutputDims;
-        if (dims.Count == 1 && dims[0].Length == 4 && dims[0][1] == 1 && dims[0][3] == 3)
+        static bool IsMoveNetKeypoints(int[] d) => d.Length == 4 && d[1] == 1 && d[3] == 3;
+        if (dims.Count == 1 && IsMoveNetKeypoints(dims[0]))
         {
             // MoveNet single-pose: keypoints directly, [N,1,K,3] as (y, x, score) normalised to the crop.
             _kind = OutputKind.MoveNet; _joints = dims[0][2];
+        }
+        else if (dims.Count == 5 && FindMoveNetHeads(out _kpOut, out _heatOut, out _centreOut, out _regressOut, out _offsetOut))
+        {
+            // MoveNet with its heads exposed (TfjsImportOptions.MoveNetHeads): the keypoint output as above, plus the
+            // maps our own centre prior decodes.
+            _kind = OutputKind.MoveNet; _joints = dims[_kpOut][2];
+            _gridH = dims[_heatOut][1]; _gridW = dims[_heatOut][2];
+            if (dims[_heatOut][3] != _joints || dims[_regressOut][3] != 2 * _joints || dims[_offsetOut][3] != 2 * _joints || dims[_centreOut][3] != 1)
+                throw _model.Shape($"MoveNet heads do not agree with {_joints} joints: {_model.DescribeOutputs()}");
+            _moveNetOuts = new float[5][];
+            for (int o = 0; o < 5; o++) _moveNetOuts[o] = [];
         }
         else if (dims.Count == 1 && dims[0].Length == 4)
         {
@@ -85,7 +100,16 @@ internal sealed class TopDownPoseEstimator : IDisposable
             _simccXIndex = xi; _simccYIndex = 1 - xi;
         }
         else throw _model.Shape($"a pose model needs one heatmap output [N,K,H,W], two SimCC outputs [N,K,L] or a MoveNet output [N,1,K,3]; found {_model.DescribeOutputs()}");
+        if (_moveNetOuts is not null && !_model.TryGetFixedOutputSizes(out _))
+            throw _model.Shape($"MoveNet heads need fixed sizes: {_model.DescribeOutputs()}");
 
+        if (_moveNetOuts is null && options.CentrePrior != MoveNetCentrePrior.Model)
+        {
+            if (_kind == OutputKind.MoveNet)
+                logger.LogWarning("Pose model {Name} does not expose MoveNet's heads, so --centre-prior is not used and MoveNet's own rule decodes it (import the model with 'posetrack models import --movenet-heads')", entry.Name);
+            else
+                logger.LogWarning("--centre-prior applies to MoveNet models only; pose model {Name} is a {Kind} model and ignores it", entry.Name, _kind.ToString().ToLowerInvariant());
+        }
         if (_model.TryGetFixedOutputSizes(out var perItem))
         {
             _outPerItem = perItem;
@@ -160,9 +184,27 @@ internal sealed class TopDownPoseEstimator : IDisposable
             }
             else if (_kind == OutputKind.MoveNet)
             {
-                int per = _joints * MoveNetDecoder.ValuesPerKeypoint;
-                MoveNetDecoder.Decode(_out0.AsSpan(i * per, per), _inW, _inH, kps);
-                if (_options.Flip) MergeFlippedKeypoints(kps, _out0.AsSpan((n + i) * per, per));
+                if (_moveNetOuts is not null && _options.CentrePrior != MoveNetCentrePrior.Model)
+                {
+                    DecodeHeads(i, crops[i], boxes[i].Box, kps);
+                    if (_options.Flip)
+                    {
+                        if (_flipped.Length < _joints) _flipped = new Keypoint[_joints];
+                        DecodeHeads(n + i, crops[i], boxes[i].Box, _flipped);   // the mirrored crop has the same box
+                        MergeFlippedKeypoints(kps, _flipped);
+                    }
+                }
+                else
+                {
+                    int per = _joints * MoveNetDecoder.ValuesPerKeypoint;
+                    MoveNetDecoder.Decode(_out0.AsSpan(i * per, per), _inW, _inH, kps);
+                    if (_options.Flip)
+                    {
+                        if (_flipped.Length < _joints) _flipped = new Keypoint[_joints];
+                        MoveNetDecoder.Decode(_out0.AsSpan((n + i) * per, per), _inW, _inH, _flipped);
+                        MergeFlippedKeypoints(kps, _flipped);
+                    }
+                }
             }
             else
             {
@@ -226,7 +268,7 @@ internal sealed class TopDownPoseEstimator : IDisposable
     private void RunItems(int start, int count)
     {
         int item = 3 * _inW * _inH;
-        var outputs = _kind != OutputKind.Simcc ? new[] { _out0 } : _simccXIndex == 0 ? new[] { _outX, _outY } : new[] { _outY, _outX };
+        var outputs = _moveNetOuts ?? (_kind != OutputKind.Simcc ? new[] { _out0 } : _simccXIndex == 0 ? new[] { _outX, _outY } : new[] { _outY, _outX });
         var per = _outPerItem!;
         var offsets = new int[per.Length];
         for (int s = start; s < start + count; s += _maxBatch)
@@ -268,16 +310,42 @@ internal sealed class TopDownPoseEstimator : IDisposable
     private Keypoint[] _flipped = [];
 
     /// <summary>Flip test for models that output keypoints: mirror the flipped view's x, swap left/right, average.</summary>
-    private void MergeFlippedKeypoints(Span<Keypoint> kps, ReadOnlySpan<float> flippedOutput)
+    private void MergeFlippedKeypoints(Span<Keypoint> kps, ReadOnlySpan<Keypoint> flipped)
     {
-        if (_flipped.Length < _joints) _flipped = new Keypoint[_joints];
-        MoveNetDecoder.Decode(flippedOutput, _inW, _inH, _flipped);
         for (int k = 0; k < _joints; k++)
         {
-            var f = _flipped[Skeleton.FlipIndex(k)];
+            var f = flipped[Skeleton.FlipIndex(k)];
             kps[k] = new Keypoint(0.5f * (kps[k].X + (_inW - f.X)), 0.5f * (kps[k].Y + f.Y), 0.5f * (kps[k].Score + f.Score));
         }
     }
+    /// <summary>Decodes item <paramref name="item"/>'s MoveNet heads with the configured centre prior (crop pixels).</summary>
+    private void DecodeHeads(int item, AffineCrop crop, BoxF box, Span<Keypoint> result)
+    {
+        int cells = _gridH * _gridW;
+        float[][] o = _moveNetOuts!;
+        // The person box in grid cells (the crop is the box padded to the input's aspect ratio, then enlarged).
+        float boxW = box.Width * _gridW / crop.RegionWidth, boxH = box.Height * _gridH / crop.RegionHeight;
+        MoveNetHeadsDecoder.Decode(
+            o[_centreOut].AsSpan(item * cells, cells),
+            o[_heatOut].AsSpan(item * cells * _joints, cells * _joints),
+            o[_regressOut].AsSpan(item * cells * 2 * _joints, cells * 2 * _joints),
+            o[_offsetOut].AsSpan(item * cells * 2 * _joints, cells * 2 * _joints),
+            _gridH, _gridW, _joints, _inW, _inH, _options.CentrePrior, boxW, boxH, result);
+    }
+
+    /// <summary>Finds the four MoveNet head outputs (named as <see cref="ModelImport.TfjsImportOptions.MoveNetHeads"/>) and the keypoint output.</summary>
+    private bool FindMoveNetHeads(out int keypoints, out int heatmaps, out int centre, out int regress, out int offsets)
+    {
+        var names = _model.OutputNames;
+        int Index(string n) { for (int i = 0; i < names.Count; i++) if (names[i] == n) return i; return -1; }
+        heatmaps = Index("heatmaps"); centre = Index("centre"); regress = Index("regress"); offsets = Index("offsets");
+        keypoints = -1;
+        for (int i = 0; i < names.Count; i++)
+            if (i != heatmaps && i != centre && i != regress && i != offsets && _model.OutputDims[i] is { Length: 4 } d && d[1] == 1 && d[3] == 3) keypoints = i;
+        return keypoints >= 0 && heatmaps >= 0 && centre >= 0 && regress >= 0 && offsets >= 0
+               && _model.OutputDims.All(d => d.Length == 4);
+    }
+
     private void EnsureCapacity(int inputLength, int crops)
     {
         if (_input.Length < inputLength) _input = new float[inputLength];
@@ -288,7 +356,12 @@ internal sealed class TopDownPoseEstimator : IDisposable
     /// <summary>Sizes the reused output buffers for <paramref name="items"/> items (fixed output sizes only).</summary>
     private void EnsureOutputs(int items)
     {
-        if (_kind != OutputKind.Simcc) Grow(ref _out0, items * _outPerItem![0]);
+        if (_moveNetOuts is not null)
+        {
+            for (int o = 0; o < _moveNetOuts.Length; o++) Grow(ref _moveNetOuts[o], items * _outPerItem![o]);
+            _out0 = _moveNetOuts[_kpOut];
+        }
+        else if (_kind != OutputKind.Simcc) Grow(ref _out0, items * _outPerItem![0]);
         else
         {
             Grow(ref _outX, items * _outPerItem![_simccXIndex]);

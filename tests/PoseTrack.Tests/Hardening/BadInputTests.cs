@@ -198,6 +198,7 @@ public sealed class BadInputTests
     [InlineData("--det-every", "99999999999")]
     [InlineData("--drop-frames", "sometimes")]
     [InlineData("--smooth", "maybe")]
+    [InlineData("--centre-prior", "sideways")]
     [InlineData("--json", "")]
     public void OutOfRangeValues_AreOneLineNamingTheOption_BeforeAnyWork(string option, string value)
     {

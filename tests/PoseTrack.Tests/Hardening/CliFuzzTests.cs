@@ -29,6 +29,7 @@ public sealed class CliFuzzTests(ITestOutputHelper output)
         ["--pose-model"] = ["simplepose-nano", "rtmdet-nano", "nosuch", "", "x.onnx"],
         ["--device"] = ["auto", "cpu", "cuda", "tensorrt", "quantum", ""],
         ["--pose-batching"] = ["auto", "loop", "sometimes"],
+        ["--centre-prior"] = ["model", "box", "joints-in-box", "sideways", ""],
         ["--tracker"] = ["oks", "iou", "IOU", "magic", ""],
         ["--smooth"] = OnOff, ["--predict-motion"] = OnOff, ["--iou-second-stage"] = OnOff,
         ["--drop-frames"] = ["auto", "on", "off", "sometimes"],
