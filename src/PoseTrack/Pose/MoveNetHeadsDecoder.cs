@@ -64,48 +64,55 @@ public static class MoveNetHeadsDecoder
         // MoveNet's graph measures distances from cell (H/2, W/2): cell i stands for position i / H of the crop.
         float y0 = gridH / 2, x0 = gridW / 2;
         float sx = Math.Max(BoxSigma * boxWidth, 1f), sy = Math.Max(BoxSigma * boxHeight, 1f);
-        float BoxWeight(int y, int x)
-        {
-            float dy = y - y0, dx = x - x0;
-            return MathF.Exp(-0.5f * (dx * dx / (sx * sx) + dy * dy / (sy * sy)));
-        }
+        // The prior over cells, computed once per crop: MoveNet's 1 / (distance + bias) or the box Gaussian.
+        Span<float> weight = cells <= 8192 ? stackalloc float[cells] : new float[cells];
+        for (int y = 0; y < gridH; y++)
+            for (int x = 0; x < gridW; x++)
+            {
+                float dy = y - y0, dx = x - x0;
+                weight[y * gridW + x] = prior == MoveNetCentrePrior.Model
+                    ? 1f / (MathF.Sqrt(dx * dx + dy * dy) + DistanceBias)
+                    : MathF.Exp(-0.5f * (dx * dx / (sx * sx) + dy * dy / (sy * sy)));
+            }
 
         int best = 0;
         if (prior != MoveNetCentrePrior.JointsInBox)
         {
             float bestScore = float.NegativeInfinity;
-            for (int y = 0; y < gridH; y++)
-                for (int x = 0; x < gridW; x++)
-                {
-                    float dy = y - y0, dx = x - x0;
-                    float w = prior == MoveNetCentrePrior.Box ? BoxWeight(y, x) : 1f / (MathF.Sqrt(dx * dx + dy * dy) + DistanceBias);
-                    float s = centre[y * gridW + x] * w;
-                    if (s > bestScore) { bestScore = s; best = y * gridW + x; }   // the first maximum, as ArgMax
-                }
+            for (int i = 0; i < cells; i++)
+            {
+                float s = centre[i] * weight[i];
+                if (s > bestScore) { bestScore = s; best = i; }   // the first maximum, as ArgMax
+            }
         }
         int cy = best / gridW, cx = best % gridW;
 
         for (int k = 0; k < joints; k++)
         {
-            // The regression head says where joint k of the person at (cy, cx) is; the joint heatmap is then searched
-            // near that guess (divided by distance + bias), so a neighbour's joint only wins when it is much stronger.
-            float ry = cy + regress[best * 2 * joints + 2 * k];
-            float rx = cx + regress[best * 2 * joints + 2 * k + 1];
             int bestCell = 0;
             float bestScore = float.NegativeInfinity;
-            for (int y = 0; y < gridH; y++)
-                for (int x = 0; x < gridW; x++)
+            if (prior == MoveNetCentrePrior.JointsInBox)
+            {
+                for (int i = 0; i < cells; i++)
                 {
-                    float h = heatmaps[(y * gridW + x) * joints + k];
-                    float s;
-                    if (prior == MoveNetCentrePrior.JointsInBox) s = h * BoxWeight(y, x);
-                    else
+                    float s = heatmaps[i * joints + k] * weight[i];
+                    if (s > bestScore) { bestScore = s; bestCell = i; }
+                }
+            }
+            else
+            {
+                // The regression head says where joint k of the person at (cy, cx) is; the joint heatmap is then searched
+                // near that guess (divided by distance + bias), so a neighbour's joint only wins when it is much stronger.
+                float ry = cy + regress[best * 2 * joints + 2 * k];
+                float rx = cx + regress[best * 2 * joints + 2 * k + 1];
+                for (int y = 0; y < gridH; y++)
+                    for (int x = 0; x < gridW; x++)
                     {
                         float dy = y - ry, dx = x - rx;
-                        s = h / (MathF.Sqrt(dy * dy + dx * dx) + DistanceBias);
+                        float s = heatmaps[(y * gridW + x) * joints + k] / (MathF.Sqrt(dy * dy + dx * dx) + DistanceBias);
+                        if (s > bestScore) { bestScore = s; bestCell = y * gridW + x; }
                     }
-                    if (s > bestScore) { bestScore = s; bestCell = y * gridW + x; }
-                }
+            }
             int ky = bestCell / gridW, kx = bestCell % gridW;
             float py = ky + offsets[bestCell * 2 * joints + 2 * k];
             float px = kx + offsets[bestCell * 2 * joints + 2 * k + 1];
