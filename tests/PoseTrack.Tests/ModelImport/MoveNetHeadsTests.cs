@@ -2,38 +2,30 @@ using Microsoft.ML.OnnxRuntime;
 using OpenCvSharp;
 using PoseTrack.Core;
 using PoseTrack.ModelImport;
-using PoseTrack.Models;
 using PoseTrack.Pose;
 using Xunit.Abstractions;
 
 namespace PoseTrack.Tests.ModelImport;
 
 /// <summary>
-/// MoveNet imported with its heads exposed (<see cref="TfjsImportOptions.MoveNetHeads"/>): the heads decoded with
-/// MoveNet's own rule give the graph's keypoints, the keypoint output is unchanged, and the pose estimator decodes every
-/// crop of a frame from the right slice of the head buffers.
+/// The shipped MoveNet models expose their heads (<see cref="TfjsImportOptions.MoveNetHeads"/>): decoded with MoveNet's
+/// own rule they give the graph's keypoints; the pose estimator decodes every crop of a frame from the right slice of
+/// the head buffers. (<c>ModelImportTests</c>: <c>models import --movenet-heads</c> converts as the shipped files were.)
 /// </summary>
 public sealed class MoveNetHeadsTests(ITestOutputHelper output)
 {
-    private static readonly TfjsImportOptions HeadsOptions = MoveNetGoldenTests.ShippedOptions with { ExtraOutputs = TfjsImportOptions.MoveNetHeads };
-
     [Theory]
     [InlineData("movenet-lightning")]
     [InlineData("movenet-thunder")]
     public void HeadsDecodedWithMoveNetsRule_AreTheGraphsKeypoints(string name)
     {
-        var src = PoseTrack.Tests.Models.ModelsTestUtil.MoveNetSourceOrSkip(output);
-        if (src is null) return;
         var (_, file, size) = MoveNetCoco.Model(name);
-        var bytes = TfjsImporter.ConvertToBytes(Path.Combine(src, name + ".json"), HeadsOptions, out var report);
-        output.WriteLine($"{name} with heads: {string.Join("; ", report.Outputs)}");
-        using var heads = new InferenceSession(bytes);
-        using var shipped = new InferenceSession(Path.Combine(TestData.ModelsDir, file));
+        using var heads = new InferenceSession(Path.Combine(TestData.ModelsDir, file));
         var keypointOutput = heads.OutputNames.Single(n => !TfjsImportOptions.MoveNetHeads.ContainsKey(n));
         int grid = (int)heads.OutputMetadata["heatmaps"].Dimensions[1];
         float graphScale = (float)(Half)(1f / grid);
 
-        double worstCoord = 0, worstScore = 0, worstShipped = 0;
+        double worstCoord = 0, worstScore = 0;
         var decoded = new Keypoint[17];
         foreach (var p in MoveNetCoco.LoadPersons())
         {
@@ -56,68 +48,52 @@ public sealed class MoveNetHeadsTests(ITestOutputHelper output)
                 worstCoord = Math.Max(worstCoord, Math.Max(Math.Abs(y - graph[3 * k]), Math.Abs(x - graph[3 * k + 1])));
                 worstScore = Math.Max(worstScore, Math.Abs(decoded[k].Score - graph[3 * k + 2]));
             }
-            var plain = MoveNetCoco.Run(shipped, input, size);
-            for (int i = 0; i < plain.Length; i++) worstShipped = Math.Max(worstShipped, Math.Abs(plain[i] - graph[i]));
         }
-        output.WriteLine($"{name}: max |Δ| decoded heads vs graph: coordinates {worstCoord:E2}, scores {worstScore:E2}; graph vs shipped model {worstShipped:E2}");
+        output.WriteLine($"{name}: max |Δ| decoded heads vs graph: coordinates {worstCoord:E2}, scores {worstScore:E2}");
         Assert.True(worstCoord <= 1e-5, $"decoding the heads differs from the graph by {worstCoord:E2} (normalised)");
         Assert.True(worstScore <= 1e-6, $"scores differ by {worstScore:E2}");
-        Assert.True(worstShipped <= 1e-6, $"exposing the heads changed the keypoint output by {worstShipped:E2}");
     }
 
     [Fact]
     public void Estimator_DecodesEachCropOfAFrameFromItsOwnHeads()
     {
-        var src = PoseTrack.Tests.Models.ModelsTestUtil.MoveNetSourceOrSkip(output);
-        if (src is null) return;
-        var models = Directory.CreateTempSubdirectory("posetrack-heads-").FullName;
-        try
+        var persons = MoveNetCoco.LoadPersons().Where(p => p.ImagePath.EndsWith("000000197388.jpg", StringComparison.Ordinal)).ToList();
+        Assert.True(persons.Count >= 4);
+        var boxes = persons.Select(p => new PersonDetection(p.Box, 1f)).ToList();
+        using var img = Cv2.ImRead(persons[0].ImagePath);
+        var (_, file, size) = MoveNetCoco.Model("movenet-lightning");
+        using var session = new InferenceSession(Path.Combine(TestData.ModelsDir, file));
+        var names = session.OutputNames.ToList();
+        int grid = size / 4;
+
+        foreach (var prior in new[] { MoveNetCentrePrior.Box, MoveNetCentrePrior.JointsInBox })
         {
-            foreach (var f in Directory.GetFiles(TestData.ModelsDir)) File.Copy(f, Path.Combine(models, Path.GetFileName(f)));
-            var imported = ModelInstaller.ImportTfjs(Path.Combine(src, "movenet-lightning.json"),
-                new TfjsImportRequest { Name = "lightning-heads", MoveNetHeads = true }, models);
-            Assert.Equal("movenet", imported.Entry.Decoder);
-
-            var persons = MoveNetCoco.LoadPersons().Where(p => p.ImagePath.EndsWith("000000197388.jpg", StringComparison.Ordinal)).ToList();
-            Assert.True(persons.Count >= 4);
-            var boxes = persons.Select(p => new PersonDetection(p.Box, 1f)).ToList();
-            using var img = Cv2.ImRead(persons[0].ImagePath);
-
-            foreach (var prior in new[] { MoveNetCentrePrior.Box, MoveNetCentrePrior.JointsInBox })
+            using var estimator = PoseEstimator.Create(new PoseEstimatorOptions
             {
-                using var estimator = PoseEstimator.Create(new PoseEstimatorOptions
-                {
-                    ModelsDirectory = models, PoseModel = "lightning-heads", Pose = new PoseOptions(CentrePrior: prior),
-                });
-                var result = estimator.EstimateInBoxes(img, boxes);
+                ModelsDirectory = TestData.ModelsDir, PoseModel = "movenet-lightning", Pose = new PoseOptions(CentrePrior: prior),
+            });
+            var result = estimator.EstimateInBoxes(img, boxes);
 
-                // The same crops one at a time, decoded here.
-                using var session = new InferenceSession(imported.Path);
-                var names = session.OutputNames.ToList();
-                var kps = new Keypoint[17];
-                double worst = 0;
-                for (int i = 0; i < boxes.Count; i++)
+            // The same crops one at a time, decoded here.
+            var kps = new Keypoint[17];
+            double worst = 0;
+            for (int i = 0; i < boxes.Count; i++)
+            {
+                using var cropMat = MoveNetCoco.Crop(img, boxes[i].Box, size, out var crop);
+                using var value = OrtValue.CreateTensorValueFromMemory(MoveNetCoco.ToInput(cropMat), [1, 3, size, size]);
+                using var runOptions = new RunOptions();
+                using var outs = session.Run(runOptions, [session.InputNames[0]], [value], session.OutputNames);
+                float[] Out(string n) => outs[names.IndexOf(n)].GetTensorDataAsSpan<float>().ToArray();
+                float boxW = boxes[i].Box.Width * grid / crop.RegionWidth, boxH = boxes[i].Box.Height * grid / crop.RegionHeight;
+                MoveNetHeadsDecoder.Decode(Out("centre"), Out("heatmaps"), Out("regress"), Out("offsets"), grid, grid, 17, size, size, prior, boxW, boxH, kps);
+                for (int k = 0; k < 17; k++)
                 {
-                    using var cropMat = MoveNetCoco.Crop(img, boxes[i].Box, 192, out var crop);
-                    using var value = OrtValue.CreateTensorValueFromMemory(MoveNetCoco.ToInput(cropMat), [1, 3, 192, 192]);
-                    using var runOptions = new RunOptions();
-                    using var outs = session.Run(runOptions, [session.InputNames[0]], [value], session.OutputNames);
-                    float[] Out(string n) => outs[names.IndexOf(n)].GetTensorDataAsSpan<float>().ToArray();
-                    float boxW = boxes[i].Box.Width * 48 / crop.RegionWidth, boxH = boxes[i].Box.Height * 48 / crop.RegionHeight;
-                    MoveNetHeadsDecoder.Decode(Out("centre"), Out("heatmaps"), Out("regress"), Out("offsets"), 48, 48, 17, 192, 192, prior, boxW, boxH, kps);
-                    for (int k = 0; k < 17; k++)
-                    {
-                        var (x, y) = crop.ToImage(kps[k].X, kps[k].Y);
-                        worst = Math.Max(worst, Math.Max(Math.Abs(x - result[i].Keypoints[k].X), Math.Abs(y - result[i].Keypoints[k].Y)));
-                    }
+                    var (x, y) = crop.ToImage(kps[k].X, kps[k].Y);
+                    worst = Math.Max(worst, Math.Max(Math.Abs(x - result[i].Keypoints[k].X), Math.Abs(y - result[i].Keypoints[k].Y)));
                 }
-                output.WriteLine($"{prior}: {boxes.Count} crops in one frame, max |Δ| {worst:E2} px vs one crop at a time");
-                Assert.True(worst <= 0.01, $"{prior}: the estimator's keypoints differ by {worst:E2} px from decoding each crop alone");
             }
-        }
-        finally
-        {
-            Directory.Delete(models, recursive: true);
+            output.WriteLine($"{prior}: {boxes.Count} crops in one frame, max |Δ| {worst:E2} px vs one crop at a time");
+            Assert.True(worst <= 0.01, $"{prior}: the estimator's keypoints differ by {worst:E2} px from decoding each crop alone");
         }
     }
 }

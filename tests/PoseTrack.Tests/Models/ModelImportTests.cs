@@ -131,9 +131,14 @@ public sealed class ModelImportTests(ITestOutputHelper output)
         var src = ModelsTestUtil.MoveNetSourceOrSkip(output);
         if (src is null) return;
         var dir = ModelsTestUtil.CopyModels(manifestOnly: true);
-        var result = ModelInstaller.ImportTfjs(Path.Combine(src, "movenet-lightning.json"), new TfjsImportRequest { Name = "my-movenet" }, dir);
+        // The shipped files expose MoveNet's heads: --movenet-heads converts the same way.
+        var result = ModelInstaller.ImportTfjs(Path.Combine(src, "movenet-lightning.json"), new TfjsImportRequest { Name = "my-movenet", MoveNetHeads = true }, dir);
         var shipped = ModelManifest.Load(TestData.ModelsDir).Resolve("movenet-lightning", ModelTask.Pose);
         Assert.Equal(shipped.Sha256, result.Entry.Sha256);
+        // Without it, the graph's keypoint output only.
+        var plain = ModelInstaller.ImportTfjs(Path.Combine(src, "movenet-lightning.json"), new TfjsImportRequest { Name = "my-movenet-plain" }, dir);
+        Assert.Single(PoseTrack.Inference.OnnxModelInfo.Load(plain.Path).Outputs);
+        Assert.Equal("movenet", plain.Entry.Decoder);
         Assert.Equal(shipped.Input, result.Entry.Input);
         Assert.Equal(shipped.Decoder, result.Entry.Decoder);
         Assert.Equal(shipped.Skeleton, result.Entry.Skeleton);
