@@ -34,7 +34,9 @@ internal sealed class TrackStage(ITracker tracker, ChannelWriter<TrackBoxes>? fe
                 if (box is { } b)
                 {
                     var clipped = b.ClipTo(packet.Image.Cols, packet.Image.Rows);
-                    if (clipped.Width >= 1 && clipped.Height >= 1) boxes.Add(new PersonDetection(clipped, 1f));
+                    // The detector's score of the box the track was last seen in: so a person's score (box × joints) does
+                    // not jump between frames with and without detection.
+                    if (clipped.Width >= 1 && clipped.Height >= 1) boxes.Add(new PersonDetection(clipped, track.BoxScore));
                 }
             }
             feedback.TryWrite(new TrackBoxes(packet.Index, boxes));

@@ -50,6 +50,9 @@ public sealed class TrackState
     /// <summary>Box of the last matched person.</summary>
     public BoxF Box { get; private set; }
 
+    /// <summary>Detector score of the last matched person's box.</summary>
+    public float BoxScore { get; private set; }
+
     /// <summary>Raw keypoints of the last matched person (a copy, independent of the caller's arrays).</summary>
     public ReadOnlySpan<Keypoint> Keypoints => _keypoints;
 
@@ -94,6 +97,7 @@ public sealed class TrackState
             if (!double.IsFinite(VelocityX) || !double.IsFinite(VelocityY)) VelocityX = VelocityY = 0;
         }
         Box = person.Box;
+        BoxScore = person.BoxScore;
         PredictedBox = person.Box;
         Skeleton = person.Skeleton;
         var source = person.Keypoints ?? [];

@@ -135,6 +135,11 @@ public sealed class PipelineEndToEndTests(ITestOutputHelper output)
         // Frames without detection carry the people tracked from the frame before.
         var between = content.Frames.Where(f => f.Frame % 3 != 0).ToList();
         Assert.True(between.Average(f => f.Persons.Count) >= 3, $"mean people on non-detection frames {between.Average(f => f.Persons.Count):F2}");
+        // Their boxes keep the detector score they were last seen with, so person scores do not jump on those frames.
+        double Mean(IEnumerable<JsonLinesFrame> frames) => frames.SelectMany(f => f.Persons).Average(p => p.Score);
+        double onDetection = Mean(content.Frames.Where(f => f.Frame % 3 == 0)), onOthers = Mean(between);
+        output.WriteLine($"mean person score: detection frames {onDetection:F3}, others {onOthers:F3}");
+        Assert.InRange(onOthers / onDetection, 0.9, 1.1);
     }
 
     /// <summary>A sink that runs a callback per frame (slow sinks, injected faults, stop requests).</summary>
