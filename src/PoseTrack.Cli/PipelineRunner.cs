@@ -67,7 +67,9 @@ internal static class PipelineRunner
                     estimator.DetectorName, estimator.PoseModelName, estimator.Provider);
 
                 var pipeline = new PosePipeline(estimator, pipelineOptions, log);
-                long? total = info.FrameCount is { } fc ? Math.Min(fc, pipelineOptions.MaxFrames ?? long.MaxValue) : pipelineOptions.MaxFrames;
+                // Frames left after --start (at the file's rate), then --max-frames: what the progress bar counts to.
+                long? left = info.FrameCount is { } fc ? Math.Max(0, fc - (long)Math.Ceiling(pipelineOptions.StartSeconds * info.Fps - 1e-6)) : null;
+                long? total = left is { } l ? Math.Min(l, pipelineOptions.MaxFrames ?? long.MaxValue) : pipelineOptions.MaxFrames;
                 var summary = await RunWithProgressAsync(pipeline, source, sinks, total, quiet, stop.Token, abort.Token).ConfigureAwait(false);
 
                 PrintSummary(summary, outputs, quiet);

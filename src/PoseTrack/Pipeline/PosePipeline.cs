@@ -163,6 +163,8 @@ public sealed class PosePipeline
         {
             long index = 0, emitted = 0;
             double startMs = _options.StartSeconds * 1000.0;
+            // Files jump close to the start; the loop below reads the last stretch (and everything, for other sources).
+            if (startMs > 0 && source is ISeekableSource seekable) seekable.TrySeekBefore(startMs);
             while (!stop.IsCancellationRequested)
             {
                 if (_options.MaxFrames is { } max && emitted >= max) break;

@@ -27,7 +27,7 @@ namespace PoseTrack.Sources;
 /// FFmpeg (checked); for containers without a frame count FFmpeg estimates it from the duration, and for those
 /// with none <see cref="StoppedEarly"/> stays false unless decoding threw.
 /// </remarks>
-public sealed class VideoFileSource : IFrameSource, IReportsEarlyEnd
+public sealed class VideoFileSource : IFrameSource, IReportsEarlyEnd, ISeekableSource
 {
     private readonly VideoCapture _capture;
     private readonly string _path;
@@ -110,6 +110,36 @@ public sealed class VideoFileSource : IFrameSource, IReportsEarlyEnd
         timeMs = CaptureTime.FileMs(_capture.PosMsec, FramesRead, Info.Fps);
         FramesRead++;
         return true;
+    }
+
+    /// <summary>How far before the asked time a seek lands, so that a file whose timestamps drift from index / rate
+    /// (variable frame rate) still starts at or before it; the reader decodes the rest.</summary>
+    private const double SeekMarginMs = 1000;
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// OpenCV's FFmpeg backend turns the time into a frame number (time × rate), seeks to the keyframe before it and
+    /// decodes up to that frame, so the frames after a seek are the ones a full decode gives (a test compares them).
+    /// Not used before the first read, nor past the announced length (the reader then finds the end itself).
+    /// </remarks>
+    public bool TrySeekBefore(double timeMs)
+    {
+        double target = timeMs - SeekMarginMs;
+        if (_ended || FramesRead > 0 || !(target > 0)) return false;
+        if (Info.FrameCount is long n && target >= n * 1000.0 / Info.Fps) return false;
+        try
+        {
+            if (!_capture.Set(VideoCaptureProperties.PosMsec, target)) return false;
+            long next = (long)_capture.PosFrames;
+            if (next <= 0) return false;
+            FramesRead = next;
+            _firstGrabbed = false;
+            return true;
+        }
+        catch (OpenCVException)
+        {
+            return false;
+        }
     }
 
     /// <inheritdoc/>

@@ -19,6 +19,24 @@ public sealed class CliTests
     }
 
     [Fact]
+    public void Start_SkipsToTheTime_AndGivesTheSameFramesAsAFullRun()
+    {
+        // The file is sought to shortly before 5 s, then read up to it: frame 0 of the log is the frame at 5.0 s.
+        var dir = TestData.TempDir();
+        var video = TestData.Shared("data", "video", "vtest_10s.mp4");
+        var r = CliProcess.Run(dir, "--input", video, "--start", "5", "--json", "start.jsonl", "-q");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        r = CliProcess.Run(dir, "--input", video, "--json", "full.jsonl", "-q");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var start = PoseTrack.Sinks.JsonLinesReader.ReadAll(Path.Combine(dir, "start.jsonl")).Frames;
+        var full = PoseTrack.Sinks.JsonLinesReader.ReadAll(Path.Combine(dir, "full.jsonl")).Frames;
+        Assert.Equal(50, start.Count);
+        Assert.Equal(5000, start[0].TimeMs);
+        Assert.Equal(full.Skip(50).Select(f => f.TimeMs), start.Select(f => f.TimeMs));
+        Assert.Equal(full.Skip(50).Select(f => f.Persons.Count), start.Select(f => f.Persons.Count));
+    }
+
+    [Fact]
     public void Track_WritesMotAndPoseTrackExports_AndEvalMotReadsThem()
     {
         var dir = TestData.TempDir();

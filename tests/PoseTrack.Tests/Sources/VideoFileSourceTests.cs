@@ -152,4 +152,58 @@ public class VideoFileSourceTests
     [InlineData(double.NaN, 2, 25.0, 80.0)]
     public void Timestamp_falls_back_to_index_and_rate(double pos, long index, double fps, double expected) =>
         Assert.Equal(expected, CaptureTime.FileMs(pos, index, fps), 6);
+
+    [Theory]
+    [InlineData("video/vtest_10s.mp4", 6000)]
+    [InlineData("video/vtest_10s.mp4", 1500)]
+    [InlineData("tracking/TUD-Campus/TUD-Campus.mp4", 2000)]
+    public void Seek_LandsShortlyBefore_AndTheFramesAreThoseOfAFullDecode(string relative, double startMs)
+    {
+        var path = TestData.Shared(["data", .. relative.Split('/')]);
+        var full = new Dictionary<double, Mat>();
+        try
+        {
+            using (var all = new VideoFileSource(path))
+            {
+                var m = new Mat();
+                while (all.Read(m, out var t)) { full[t] = m; m = new Mat(); }
+                m.Dispose();
+            }
+
+            using var source = new VideoFileSource(path);
+            Assert.True(source.TrySeekBefore(startMs));
+            using var frame = new Mat();
+            var times = new List<double>();
+            while (source.Read(frame, out var t))
+            {
+                times.Add(t);
+                Assert.True(full.TryGetValue(t, out var expected), $"time {t} ms is not a frame time of the full decode");
+                Assert.Equal(0, Cv2.Norm(frame, expected, NormTypes.INF));
+            }
+            // Lands before the start, by no more than the margin and one frame; reads on to the end.
+            double frameMs = 1000 / source.Info.Fps;
+            Assert.InRange(times[0], startMs - 1000 - frameMs, startMs);
+            Assert.Equal(full.Keys.Max(), times[^1]);
+            Assert.Equal(full.Count, source.FramesRead);
+            Assert.False(source.StoppedEarly);
+        }
+        finally
+        {
+            foreach (var m in full.Values) m.Dispose();
+        }
+    }
+
+    [Fact]
+    public void Seek_IsRefused_AfterReading_AndPastTheEnd()
+    {
+        var path = TestData.Shared("data", "video", "vtest_10s.mp4");
+        using (var source = new VideoFileSource(path)) Assert.False(source.TrySeekBefore(60_000));   // 10 s video
+        using (var source = new VideoFileSource(path)) Assert.False(source.TrySeekBefore(500));      // nothing to skip
+        using (var source = new VideoFileSource(path))
+        {
+            using var frame = new Mat();
+            Assert.True(source.Read(frame, out _));
+            Assert.False(source.TrySeekBefore(5000));
+        }
+    }
 }
