@@ -132,6 +132,8 @@ internal static class BenchCommand
             rows.Add(("models", "detector per frame", $"median {F(mo.Detector.MedianMs)} ms, p90 {F(mo.Detector.P90Ms)} ms ({mo.HeldFrames} frames, {F(mo.MeanPeople, "F1")} people each)"));
             foreach (var b in mo.PoseBatches)
                 rows.Add(("models", $"pose per crop, batch {b.Batch}", $"median {F(b.PerCrop.MedianMs)} ms, p90 {F(b.PerCrop.P90Ms)} ms"));
+            foreach (var p in mo.PeopleScaling)
+                rows.Add(("models", $"pose stage, {p.People} {(p.People == 1 ? "person" : "people")} in a frame", $"median {F(p.PerFrame.MedianMs)} ms per frame, {F(p.MsPerPerson)} ms per person"));
             foreach (var c in mo.Candidates)
                 rows.Add(("models", $"models only: {c.Name}", $"{F(c.Fps, "F1")} fps"));
             rows.Add(("models", "models only: overlapped as in the pipeline", $"{F(mo.OverlappedFps, "F1")} fps"));
@@ -143,6 +145,7 @@ internal static class BenchCommand
         rows.Add(("ratios", "pipeline vs sequential", F(r.PipelineVsSequential, "F3")));
         rows.Add(("ratios", "pipeline vs models overlapped", F(r.PipelineVsOverlapped, "F3")));
         rows.Add(("ratios", "pose batch 8 vs batch 1 (per crop)", F(r.Models?.PoseBatch8VsBatch1, "F3")));
+        rows.Add(("ratios", "pose per person, 16 people vs 1", F(r.Models?.PerPerson16VsOne, "F3")));
         if (r.Stages is { } stages)
             foreach (var st in stages)
                 rows.Add(("stages", st.Name, $"{F(st.BusyMsPerFrame)} ms/frame busy, {F(st.Utilisation * 100, "F0")}% of wall time, input queue {F(st.MeanQueueDepth, "F1")}"));

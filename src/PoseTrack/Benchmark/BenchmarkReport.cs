@@ -33,6 +33,15 @@ public sealed record RunSettings(string Input, int Width, int Height, double Fps
 /// <param name="PerCrop">Run time divided by the batch size.</param>
 public sealed record PoseBatchFigures(int Batch, TimingStats PerCrop);
 
+/// <summary>The pose stage on one frame with a given number of people (crop, run, decode, map back: all of it).</summary>
+/// <param name="People">Person boxes in the frame (real boxes of the input, repeated when it has fewer).</param>
+/// <param name="PerFrame">Time for the frame.</param>
+public sealed record PeopleScalingFigures(int People, TimingStats PerFrame)
+{
+    /// <summary>Median time per person.</summary>
+    public double MsPerPerson => PerFrame.MedianMs / People;
+}
+
 /// <summary>One way of running only the models, and its rate.</summary>
 /// <param name="Name">What ran ("sequential, pipeline sessions", …).</param>
 /// <param name="Fps">Frames per second.</param>
@@ -44,6 +53,7 @@ public sealed record BoundCandidate(string Name, double Fps);
 /// <param name="Crops">Distinct real crops used for the pose timings.</param>
 /// <param name="Detector">Detector time per frame (pre-processing, run, post-processing).</param>
 /// <param name="PoseBatches">Pose model run time per crop at batch 1, 2, 4, 8 (model run only, crops packed before).</param>
+/// <param name="PeopleScaling">The whole pose stage on one frame with 1, 2, 4, 8, 16 people.</param>
 /// <param name="BoundFps">The model bound: the best frames per second of the models alone, one frame at a time
 /// (detector, then pose on that frame's boxes), over the session settings tried.</param>
 /// <param name="BoundBy">Name of the best candidate.</param>
@@ -52,13 +62,19 @@ public sealed record BoundCandidate(string Name, double Fps);
 /// thread and the pose model on another (frame i+1 detected while frame i is posed), as the pipeline overlaps them.</param>
 /// <param name="OtherCores">Mean cores other processes kept busy during the model figures.</param>
 public sealed record ModelFigures(int HeldFrames, double MeanPeople, int Crops, TimingStats Detector,
-    IReadOnlyList<PoseBatchFigures> PoseBatches, double BoundFps, string BoundBy, IReadOnlyList<BoundCandidate> Candidates,
+    IReadOnlyList<PoseBatchFigures> PoseBatches, IReadOnlyList<PeopleScalingFigures> PeopleScaling, double BoundFps, string BoundBy, IReadOnlyList<BoundCandidate> Candidates,
     double OverlappedFps, double OtherCores)
 {
     /// <summary>Per-crop time at batch 8 over batch 1 (below 1 = batching pays).</summary>
     public double PoseBatch8VsBatch1 =>
         PoseBatches.FirstOrDefault(b => b.Batch == 8) is { } b8 && PoseBatches.FirstOrDefault(b => b.Batch == 1) is { } b1 && b1.PerCrop.MedianMs > 0
             ? b8.PerCrop.MedianMs / b1.PerCrop.MedianMs : double.NaN;
+
+    /// <summary>Pose time per person with 16 people in the frame over that with 1 (1 = cost grows linearly with people;
+    /// below 1 = crops run side by side use idle cores; above 1 = the stage slows down as people are added).</summary>
+    public double PerPerson16VsOne =>
+        PeopleScaling.FirstOrDefault(p => p.People == 16) is { } p16 && PeopleScaling.FirstOrDefault(p => p.People == 1) is { } p1 && p1.MsPerPerson > 0
+            ? p16.MsPerPerson / p1.MsPerPerson : double.NaN;
 }
 
 /// <summary>Rate of a run that wrote every frame out.</summary>
@@ -172,6 +188,18 @@ public sealed record BenchmarkReport
                 w.WriteEndObject();
             }
             w.WriteEndArray();
+            w.WriteStartArray("pose_ms_per_frame_by_people");
+            foreach (var p in m.PeopleScaling)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("people", p.People);
+                Num(w, "median", p.PerFrame.MedianMs);
+                Num(w, "p90", p.PerFrame.P90Ms);
+                Num(w, "per_person", p.MsPerPerson);
+                w.WriteNumber("runs", p.PerFrame.Samples);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
             w.WriteEndObject();
             w.WriteStartObject("model_bound");
             Num(w, "fps", m.BoundFps);
@@ -215,6 +243,7 @@ public sealed record BenchmarkReport
         Num(w, "pipeline_vs_sequential", PipelineVsSequential);
         Num(w, "pipeline_vs_overlapped_models", PipelineVsOverlapped);
         Num(w, "pose_batch8_vs_batch1", Models?.PoseBatch8VsBatch1);
+        Num(w, "pose_per_person_16_vs_1", Models?.PerPerson16VsOne);
         w.WriteEndObject();
 
         Num(w, "time_to_first_frame_ms", TimeToFirstFrameMs);

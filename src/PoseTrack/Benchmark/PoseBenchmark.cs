@@ -25,6 +25,7 @@ public static class PoseBenchmark
 {
     private const double MiB = 1024.0 * 1024.0;
     private static readonly int[] Batches = [1, 2, 4, 8];
+    private static readonly int[] PeopleCounts = [1, 2, 4, 8, 16];
 
     /// <summary>Runs the sections asked for and returns every figure.</summary>
     /// <exception cref="PoseTrackException">Bad options or input.</exception>
@@ -249,6 +250,7 @@ public static class PoseBenchmark
             }
 
             var (batches, crops) = MeasurePoseBatches(pose, held, boxes, ct);
+            var scaling = MeasurePeopleScaling(pose, held, boxes, ct);
 
             var candidates = new List<BoundCandidate>();
             double bestFps = SequentialModels(estimator, held, ct);
@@ -264,7 +266,7 @@ public static class PoseBenchmark
                 if (fps > bestFps) (bestFps, best) = (fps, config);
             }
             log?.Report($"models: bound {bestFps:F1} fps ({best})");
-            return new ModelFigures(held.Count, boxes.Average(b => b.Count), crops, TimingStats.Of(detMs), batches,
+            return new ModelFigures(held.Count, boxes.Average(b => b.Count), crops, TimingStats.Of(detMs), batches, scaling,
                 bestFps, $"sequential, {best}", candidates, overlapped, load.OtherCores());
         }
         finally
@@ -312,6 +314,36 @@ public static class PoseBenchmark
             result.Add(new PoseBatchFigures(b, TimingStats.Of(ms)));
         }
         return (result, crops);
+    }
+
+    /// <summary>
+    /// The pose stage as the pipeline runs it (crops warped, run side by side or batched, decoded, mapped back) on the
+    /// held frame with the most people, given 1, 2, 4, 8 and 16 of its boxes (repeated when it has fewer): how the
+    /// cost grows as people are added.
+    /// </summary>
+    private static IReadOnlyList<PeopleScalingFigures> MeasurePeopleScaling(TopDownPoseEstimator pose, List<Mat> held,
+        List<IReadOnlyList<PersonDetection>> boxes, CancellationToken ct)
+    {
+        int busiest = 0;
+        for (int i = 1; i < boxes.Count; i++) if (boxes[i].Count > boxes[busiest].Count) busiest = i;
+        var real = boxes[busiest];
+        if (real.Count == 0) return [];
+        var result = new List<PeopleScalingFigures>();
+        foreach (int n in PeopleCounts)
+        {
+            var frameBoxes = Enumerable.Range(0, n).Select(i => real[i % real.Count]).ToList();
+            pose.Estimate(held[busiest], frameBoxes);   // warm-up (buffers sized for n)
+            var ms = new List<double>();
+            for (int r = 0; r < Math.Max(10, 64 / n); r++)
+            {
+                ct.ThrowIfCancellationRequested();
+                long t0 = Stopwatch.GetTimestamp();
+                pose.Estimate(held[busiest], frameBoxes);
+                ms.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+            }
+            result.Add(new PeopleScalingFigures(n, TimingStats.Of(ms)));
+        }
+        return result;
     }
 
     /// <summary>Frames needed for a rate to mean something when few frames are held.</summary>

@@ -47,6 +47,11 @@ public sealed class BenchCommandTests
         var batches = models.GetProperty("pose_ms_per_crop").EnumerateArray().ToList();
         Assert.Equal([1, 2, 4, 8], batches.Select(b => b.GetProperty("batch").GetInt32()));
         foreach (var b in batches) { Positive(b, "median"); Positive(b, "p90"); }
+        var people = models.GetProperty("pose_ms_per_frame_by_people").EnumerateArray().ToList();
+        Assert.Equal([1, 2, 4, 8, 16], people.Select(p => p.GetProperty("people").GetInt32()));
+        foreach (var p in people) { Positive(p, "median"); Positive(p, "per_person"); }
+        // More people take longer per frame (16 crops cannot cost what 1 does).
+        Assert.True(people[^1].GetProperty("median").GetDouble() > people[0].GetProperty("median").GetDouble());
 
         var bound = root.GetProperty("model_bound");
         Positive(bound, "fps");
@@ -76,6 +81,7 @@ public sealed class BenchCommandTests
         Positive(ratios, "pipeline_vs_sequential");
         Positive(ratios, "pipeline_vs_overlapped_models");
         Positive(ratios, "pose_batch8_vs_batch1");
+        Positive(ratios, "pose_per_person_16_vs_1");
 
         Positive(root, "time_to_first_frame_ms");
         var memory = root.GetProperty("memory_mb");
