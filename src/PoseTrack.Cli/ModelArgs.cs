@@ -21,7 +21,7 @@ internal sealed class ModelArgs
     public Option<bool> Dark { get; } = new("--dark") { Description = "DARK sub-pixel refinement of heatmap peaks" };
     public Option<float> PoseNms { get; } = new("--pose-nms") { Description = "Pose NMS: of two poses with OKS above this, drop the weaker (1 = off)", DefaultValueFactory = _ => PoseTrack.Pose.PoseNms.DefaultThreshold };
     public Option<float> Padding { get; } = new("--pose-padding") { Description = "Crop enlargement around each person box before the pose model", DefaultValueFactory = _ => PoseTrack.Pose.AffineCrop.DefaultPadding };
-    public Option<string> CentrePrior { get; } = new("--centre-prior") { Description = "MoveNet crops with several people: model (MoveNet's own choice), box (person centre nearest the detector box's) or joints-in-box (each joint's heatmap peak near the box, no centre); box and joints-in-box need a model imported with --movenet-heads", DefaultValueFactory = _ => "model" };
+    public Option<string> CentrePrior { get; } = new("--centre-prior") { Description = "MoveNet crops with several people: model (MoveNet's own choice), box (person centre nearest the detector box's) or joints-in-box (each joint's heatmap peak near the box, no centre); box and joints-in-box need the heads, which the shipped MoveNet models have (models import --movenet-heads for your own)", DefaultValueFactory = _ => "model" };
     public Option<string> Batching { get; } = new("--pose-batching") { Description = "auto (one batched run per frame when possible) or loop (one run per crop)", DefaultValueFactory = _ => "auto" };
 
     public void AddTo(Command command)

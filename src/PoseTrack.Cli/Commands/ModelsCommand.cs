@@ -155,7 +155,7 @@ internal static class ModelsCommand
         var skeleton = new Option<string?>("--skeleton") { Description = "coco17 or mpii16 (default: from the number of keypoints the model outputs)" };
         var family = new Option<string?>("--family") { Description = "Model family to record (default: from the name, else the decoder)" };
         var float32 = new Option<bool>("--float32-weights") { Description = "Store float16 weights as float32 (twice the size, same results)" };
-        var heads = new Option<bool>("--movenet-heads") { Description = "MoveNet only: also output its heatmaps, centre, regression and offset heads, for --centre-prior box" };
+        var heads = new Option<bool>("--movenet-heads") { Description = "MoveNet only: also output its heatmaps, centre, regression and offset heads, for --centre-prior box / joints-in-box (as the shipped MoveNet models are converted)" };
         var models = ModelsOption();
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Only warnings and errors" };
         cmd.Arguments.Add(json);
