@@ -15,16 +15,16 @@ internal sealed class OnnxModel : IDisposable
     private readonly InferenceSession _session;
     private readonly RunOptions _runOptions = new();
     private readonly string[] _inputNames;
-    private readonly string[] _outputNames;
+    private string[] _outputNames;
 
     public string Name { get; }
     /// <summary>Execution provider in use ("cpu", "cuda", "tensorrt").</summary>
     public string Provider { get; }
     /// <summary>Input dims as declared by the graph (-1 = dynamic).</summary>
     public int[] InputDims { get; }
-    public IReadOnlyList<string> OutputNames { get; }
+    public IReadOnlyList<string> OutputNames { get; private set; }
     /// <summary>Output dims as declared by the graph (-1 = dynamic).</summary>
-    public IReadOnlyList<int[]> OutputDims { get; }
+    public IReadOnlyList<int[]> OutputDims { get; private set; }
     /// <summary>True when the batch dimension accepts any size.</summary>
     public bool DynamicBatch => InputDims[0] <= 0;
     /// <summary>Elements of one input item (C·H·W).</summary>
@@ -49,6 +49,19 @@ internal sealed class OnnxModel : IDisposable
         OutputNames = _outputNames;
         OutputDims = _session.OutputMetadata.Values.Select(v => v.Dimensions).ToArray();
         ItemSize = InputDims[1] * Math.Max(1, InputDims[2]) * Math.Max(1, InputDims[3]);
+    }
+
+    /// <summary>
+    /// From now on runs fetch only these outputs (indices into <see cref="OutputNames"/>), which then become the model's
+    /// outputs here: e.g. MoveNet's keypoints without the intermediate maps it also exposes. Call before the first run.
+    /// </summary>
+    public void KeepOnlyOutputs(params int[] indices)
+    {
+        var names = OutputNames;
+        var dims = OutputDims;
+        _outputNames = indices.Select(i => names[i]).ToArray();
+        OutputNames = _outputNames;
+        OutputDims = indices.Select(i => dims[i]).ToArray();
     }
 
     /// <summary>Builds a clear "wrong shape" error for this model.</summary>

@@ -82,11 +82,20 @@ internal sealed class TopDownPoseEstimator : IDisposable
             // MoveNet with its heads exposed (TfjsImportOptions.MoveNetHeads): the keypoint output as above, plus the
             // maps our own centre prior decodes.
             _kind = OutputKind.MoveNet; _joints = dims[_kpOut][2];
-            _gridH = dims[_heatOut][1]; _gridW = dims[_heatOut][2];
-            if (dims[_heatOut][3] != _joints || dims[_regressOut][3] != 2 * _joints || dims[_offsetOut][3] != 2 * _joints || dims[_centreOut][3] != 1)
-                throw _model.Shape($"MoveNet heads do not agree with {_joints} joints: {_model.DescribeOutputs()}");
-            _moveNetOuts = new float[5][];
-            for (int o = 0; o < 5; o++) _moveNetOuts[o] = [];
+            if (options.CentrePrior == MoveNetCentrePrior.Model)
+            {
+                // MoveNet's own rule is what the graph's keypoint output already holds: the maps are not fetched.
+                _model.KeepOnlyOutputs(_kpOut);
+                dims = _model.OutputDims;
+            }
+            else
+            {
+                _gridH = dims[_heatOut][1]; _gridW = dims[_heatOut][2];
+                if (dims[_heatOut][3] != _joints || dims[_regressOut][3] != 2 * _joints || dims[_offsetOut][3] != 2 * _joints || dims[_centreOut][3] != 1)
+                    throw _model.Shape($"MoveNet heads do not agree with {_joints} joints: {_model.DescribeOutputs()}");
+                _moveNetOuts = new float[5][];
+                for (int o = 0; o < 5; o++) _moveNetOuts[o] = [];
+            }
         }
         else if (dims.Count == 1 && dims[0].Length == 4)
         {
