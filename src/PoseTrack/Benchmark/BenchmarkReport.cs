@@ -177,29 +177,8 @@ public sealed record BenchmarkReport
             Num(w, "other_processes_cores", m.OtherCores);
             w.WritePropertyName("detector_ms");
             Timing(w, m.Detector);
-            w.WriteStartArray("pose_ms_per_crop");
-            foreach (var b in m.PoseBatches)
-            {
-                w.WriteStartObject();
-                w.WriteNumber("batch", b.Batch);
-                Num(w, "median", b.PerCrop.MedianMs);
-                Num(w, "p90", b.PerCrop.P90Ms);
-                w.WriteNumber("runs", b.PerCrop.Samples);
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-            w.WriteStartArray("pose_ms_per_frame_by_people");
-            foreach (var p in m.PeopleScaling)
-            {
-                w.WriteStartObject();
-                w.WriteNumber("people", p.People);
-                Num(w, "median", p.PerFrame.MedianMs);
-                Num(w, "p90", p.PerFrame.P90Ms);
-                Num(w, "per_person", p.MsPerPerson);
-                w.WriteNumber("runs", p.PerFrame.Samples);
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
+            TimingArray(w, "pose_ms_per_crop", m.PoseBatches, b => ("batch", b.Batch, b.PerCrop, null));
+            TimingArray(w, "pose_ms_per_frame_by_people", m.PeopleScaling, p => ("people", p.People, p.PerFrame, p.MsPerPerson));
             w.WriteEndObject();
             w.WriteStartObject("model_bound");
             Num(w, "fps", m.BoundFps);
@@ -276,6 +255,24 @@ public sealed record BenchmarkReport
         Num(w, "allocated_kb_per_frame", t.AllocatedKbPerFrame);
         w.WriteString("sessions", t.Sessions);
         w.WriteEndObject();
+    }
+
+    /// <summary>An array of timing rows, each keyed by an integer (batch size, people) with an optional per-person figure.</summary>
+    private static void TimingArray<T>(Utf8JsonWriter w, string name, IEnumerable<T> rows, Func<T, (string Key, int Value, TimingStats Stats, double? PerPerson)> row)
+    {
+        w.WriteStartArray(name);
+        foreach (var r in rows)
+        {
+            var (key, value, t, perPerson) = row(r);
+            w.WriteStartObject();
+            w.WriteNumber(key, value);
+            Num(w, "median", t.MedianMs);
+            Num(w, "p90", t.P90Ms);
+            if (perPerson is { } pp) Num(w, "per_person", pp);
+            w.WriteNumber("runs", t.Samples);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
     }
 
     private static void Timing(Utf8JsonWriter w, TimingStats t)
