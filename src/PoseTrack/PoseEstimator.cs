@@ -91,7 +91,7 @@ public sealed class PoseEstimator : IDisposable
 
     /// <summary>Detects every person in a BGR image and estimates their poses (duplicates removed by pose NMS).</summary>
     public IReadOnlyList<Person> Estimate(Mat bgrImage) =>
-        PoseNms.Suppress(_pose.Estimate(bgrImage, _detector.Detect(bgrImage)), _pose.Options.NmsThreshold);
+        _pose.EstimateDistinct(bgrImage, _detector.Detect(bgrImage));
 
     /// <inheritdoc />
     public void Dispose()

@@ -406,7 +406,6 @@ public static class PoseBenchmark
             var renderer = new SkeletonRenderer(new SkeletonRendererOptions(MinKeypointScore: po.DrawScoreThreshold));
             var det = estimator.DetectorInternal;
             var pose = estimator.PoseInternal;
-            float nms = pose.Options.NmsThreshold;
 
             var cpu0 = CpuTime();
             long alloc0 = GC.GetTotalAllocatedBytes();
@@ -415,7 +414,7 @@ public static class PoseBenchmark
             while (n < frames && source.Read(mat, out var timeMs))
             {
                 ct.ThrowIfCancellationRequested();
-                var persons = PoseNms.Suppress(pose.Estimate(mat, det.Detect(mat)), nms);
+                var persons = pose.EstimateDistinct(mat, det.Detect(mat));
                 var tracked = tracker.Update(persons, timeMs / 1000.0);
                 renderer.Draw(mat, tracked);
                 if (po.Overlay)

@@ -20,11 +20,10 @@ internal sealed class LetterboxDetector : IPersonDetector
     private readonly int _inW, _inH;
     private readonly float[] _input;
     private readonly Mat _canvas;
-    private readonly Mat _resized = new();
     private readonly int _detsIndex, _labelsIndex;
+    private int _lastW = -1, _lastH = -1;   // size of the image drawn into the canvas last: the padding around it is still 114
 
     public string Name => _entry.Name;
-    public string Provider => _model.Provider;
 
     public LetterboxDetector(ModelManifest manifest, ModelEntry entry, DetectorOptions options, InferenceOptions inference, ILogger logger)
     {
@@ -35,7 +34,11 @@ internal sealed class LetterboxDetector : IPersonDetector
         _detsIndex = FindOutput(d => d.Length == 3 && (d[2] == 5 || d[2] < 0));
         _labelsIndex = FindOutput(d => d.Length == 2);
         if (_detsIndex < 0)
-            throw _model.Shape($"a detector needs an output dets [N,M,5] (and labels [N,M]); found {_model.DescribeOutputs()}");
+        {
+            var error = _model.Shape($"a detector needs an output dets [N,M,5] (and labels [N,M]); found {_model.DescribeOutputs()}");
+            _model.Dispose();   // not leaked to a caller who retries with another model
+            throw error;
+        }
         _input = new float[3 * _inW * _inH];
         _canvas = new Mat(_inH, _inW, MatType.CV_8UC3, new Scalar(PadValue, PadValue, PadValue));
     }
@@ -54,9 +57,15 @@ internal sealed class LetterboxDetector : IPersonDetector
         float r = Math.Min((float)_inW / w, (float)_inH / h);
         int rw = Math.Clamp((int)Math.Round(w * r), 1, _inW), rh = Math.Clamp((int)Math.Round(h * r), 1, _inH);
 
-        _canvas.SetTo(new Scalar(PadValue, PadValue, PadValue));
-        Cv2.Resize(bgrImage, _resized, new Size(rw, rh), 0, 0, InterpolationFlags.Linear);
-        using (var roi = new Mat(_canvas, new Rect(0, 0, rw, rh))) _resized.CopyTo(roi);
+        // The resized image always covers the same top-left area for frames of one size; the padding is only
+        // repainted when that area changes. Resize writes straight into the canvas (the ROI has the right size and type).
+        if (rw != _lastW || rh != _lastH)
+        {
+            _canvas.SetTo(new Scalar(PadValue, PadValue, PadValue));
+            (_lastW, _lastH) = (rw, rh);
+        }
+        using (var roi = new Mat(_canvas, new Rect(0, 0, rw, rh)))
+            Cv2.Resize(bgrImage, roi, new Size(rw, rh), 0, 0, InterpolationFlags.Linear);
         ImageTensor.ToPlanar(_canvas, _input, _entry.IsRgb, _entry.Mean, _entry.Std);
 
         using var outputs = _model.Run(_input, 0, 1, _inH, _inW);
@@ -84,6 +93,5 @@ internal sealed class LetterboxDetector : IPersonDetector
     {
         _model.Dispose();
         _canvas.Dispose();
-        _resized.Dispose();
     }
 }

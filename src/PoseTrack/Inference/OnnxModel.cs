@@ -27,8 +27,6 @@ internal sealed class OnnxModel : IDisposable
     public IReadOnlyList<int[]> OutputDims { get; private set; }
     /// <summary>True when the batch dimension accepts any size.</summary>
     public bool DynamicBatch => InputDims[0] <= 0;
-    /// <summary>Elements of one input item (C·H·W).</summary>
-    public int ItemSize { get; }
 
     public OnnxModel(byte[] modelBytes, string name, InferenceOptions options, ILogger logger)
     {
@@ -48,7 +46,6 @@ internal sealed class OnnxModel : IDisposable
         _outputNames = _session.OutputMetadata.Keys.ToArray();
         OutputNames = _outputNames;
         OutputDims = _session.OutputMetadata.Values.Select(v => v.Dimensions).ToArray();
-        ItemSize = InputDims[1] * Math.Max(1, InputDims[2]) * Math.Max(1, InputDims[3]);
     }
 
     /// <summary>
@@ -108,10 +105,11 @@ internal sealed class OnnxModel : IDisposable
     public void RunInto(float[] input, int offset, int batch, int height, int width, float[][] outputs, int[] outputOffsets)
     {
         int len = batch * 3 * height * width;
-        var values = new OrtValue[outputs.Length + 1];
+        OrtValue? inputValue = null;
+        var values = new OrtValue[outputs.Length];
         try
         {
-            values[0] = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, input.AsMemory(offset, len), [batch, 3, height, width]);
+            inputValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, input.AsMemory(offset, len), [batch, 3, height, width]);
             for (int o = 0; o < outputs.Length; o++)
             {
                 var d = OutputDims[o];
@@ -119,12 +117,13 @@ internal sealed class OnnxModel : IDisposable
                 shape[0] = batch;
                 long per = 1;
                 for (int k = 1; k < d.Length; k++) { shape[k] = d[k]; per *= d[k]; }
-                values[o + 1] = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, outputs[o].AsMemory(outputOffsets[o], checked((int)(per * batch))), shape);
+                values[o] = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, outputs[o].AsMemory(outputOffsets[o], checked((int)(per * batch))), shape);
             }
-            _session.Run(_runOptions, _inputNames, [values[0]], _outputNames, values.AsSpan(1).ToArray());
+            _session.Run(_runOptions, _inputNames, [inputValue], _outputNames, values);
         }
         finally
         {
+            inputValue?.Dispose();
             foreach (var v in values) v?.Dispose();
         }
     }

@@ -62,7 +62,7 @@ public sealed class PosePipeline
         var feedback = _options.DetectEvery > 1 ? Channel.CreateUnbounded<TrackBoxes>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true }) : null;
 
         var detect = new DetectStage(_estimator.DetectorInternal, _options.DetectEvery);
-        var pose = new PoseStage(_estimator.PoseInternal, feedback?.Reader, _estimator.PoseInternal.Options.NmsThreshold);
+        var pose = new PoseStage(_estimator.PoseInternal, feedback?.Reader);
         var track = new TrackStage(tracker, feedback?.Writer);
         var render = new RenderStage(draw, new SkeletonRenderer(new SkeletonRendererOptions(MinKeypointScore: _options.DrawScoreThreshold)), _options.Overlay);
         detect.Hook = pose.Hook = track.Hook = render.Hook = _options.StageHook;

@@ -12,7 +12,7 @@ internal sealed record TrackBoxes(long FrameIndex, IReadOnlyList<PersonDetection
 /// from the track stage (<see cref="TrackBoxes"/> of the previous frame) through a feedback channel: message passing
 /// instead of shared tracker state.
 /// </summary>
-internal sealed class PoseStage(TopDownPoseEstimator pose, ChannelReader<TrackBoxes>? feedback, float nmsThreshold) : PipelineStage("pose")
+internal sealed class PoseStage(TopDownPoseEstimator pose, ChannelReader<TrackBoxes>? feedback) : PipelineStage("pose")
 {
     private long _previous = -1;
 
@@ -39,7 +39,7 @@ internal sealed class PoseStage(TopDownPoseEstimator pose, ChannelReader<TrackBo
             }
         }
         // Duplicates from overlapping boxes are removed before tracking, where they would fight over one track.
-        packet.Persons = PoseNms.Suppress(pose.Estimate(packet.Image, boxes), nmsThreshold);
+        packet.Persons = pose.EstimateDistinct(packet.Image, boxes);
         _previous = packet.Index;
     }
 }

@@ -36,26 +36,48 @@ public static class HeatmapDecoder
         }
     }
 
+    private const int DarkKernelRadius = 5;
+
+    /// <summary>DARK's Gaussian smoothing kernel (σ = 2, 11×11, row-major) and the sum of its weights: constants.</summary>
+    private static readonly (double[] Weights, double Sum) DarkKernel = MakeDarkKernel();
+
+    private static (double[] Weights, double Sum) MakeDarkKernel()
+    {
+        const double sigma = 2.0; const int kr = DarkKernelRadius;
+        var g = new double[(2 * kr + 1) * (2 * kr + 1)];
+        double sum = 0;
+        int i = 0;
+        for (int ky = -kr; ky <= kr; ky++)
+        for (int kx = -kr; kx <= kr; kx++)
+        {
+            g[i] = Math.Exp(-(kx * kx + ky * ky) / (2 * sigma * sigma));
+            sum += g[i++];
+        }
+        return (g, sum);
+    }
+
     /// <summary>DARK (Zhang et al. 2020): Gaussian-smooth around the peak, take logs, one Newton step.</summary>
     internal static (float X, float Y) DarkRefine(ReadOnlySpan<float> map, int height, int width, int px, int py)
     {
+        // Near the border the 5×5 window would be clamped: keep the argmax.
+        if (px <= 1 || py <= 1 || px >= width - 2 || py >= height - 2) return (px, py);
         // A 5×5 window of the smoothed log-map is all the derivatives at the peak need.
-        const int r = 2;
+        const int r = 2, kr = DarkKernelRadius;
+        var (kernel, kernelSum) = DarkKernel;
         Span<double> win = stackalloc double[(2 * r + 1) * (2 * r + 1)];
-        const double sigma = 2.0; const int kr = 5;
         for (int dy = -r; dy <= r; dy++)
         for (int dx = -r; dx <= r; dx++)
         {
             int cx = px + dx, cy = py + dy;
-            double acc = 0, wsum = 0;
+            double acc = 0;
+            int i = 0;
             for (int ky = -kr; ky <= kr; ky++)
             for (int kx = -kr; kx <= kr; kx++)
             {
                 int x = Math.Clamp(cx + kx, 0, width - 1), y = Math.Clamp(cy + ky, 0, height - 1);
-                double g = Math.Exp(-(kx * kx + ky * ky) / (2 * sigma * sigma));
-                acc += g * map[y * width + x]; wsum += g;
+                acc += kernel[i++] * map[y * width + x];
             }
-            win[(dy + r) * (2 * r + 1) + dx + r] = Math.Log(Math.Max(acc / wsum, 1e-10));
+            win[(dy + r) * (2 * r + 1) + dx + r] = Math.Log(Math.Max(acc / kernelSum, 1e-10));
         }
         ReadOnlySpan<double> w5 = win;
         static double At5(ReadOnlySpan<double> w, int dx, int dy) => w[(dy + 2) * 5 + dx + 2];
@@ -65,7 +87,7 @@ public static class HeatmapDecoder
         double hyy = 0.25 * (At5(w5, 0, 2) - 2 * At5(w5, 0, 0) + At5(w5, 0, -2));
         double hxy = 0.25 * (At5(w5, 1, 1) - At5(w5, 1, -1) - At5(w5, -1, 1) + At5(w5, -1, -1));
         double det = hxx * hyy - hxy * hxy;
-        if (Math.Abs(det) < 1e-12 || px <= 1 || py <= 1 || px >= width - 2 || py >= height - 2) return (px, py);
+        if (Math.Abs(det) < 1e-12) return (px, py);
         double ox = -(hyy * gx - hxy * gy) / det;
         double oy = -(-hxy * gx + hxx * gy) / det;
         // A step beyond a pixel means the local quadratic does not fit: keep the argmax.

@@ -31,7 +31,6 @@ internal sealed class TopDownPoseEstimator : IDisposable
     // MoveNet imported with its heads exposed: every output's buffer in the model's output order, and where each head is.
     private readonly float[][]? _moveNetOuts;
     private readonly int _kpOut, _heatOut, _centreOut, _regressOut, _offsetOut, _gridH, _gridW;
-    private Keypoint[] _decoded = [];
 
     public Skeleton Skeleton { get; }
     public PoseOptions Options => _options;
@@ -41,8 +40,6 @@ internal sealed class TopDownPoseEstimator : IDisposable
     public bool Batched => _maxBatch > 1 && _parallelRuns <= 1;
     /// <summary>True when the graph takes batches of crops (the batch dimension is, or was made, dynamic).</summary>
     internal bool AcceptsBatches => _maxBatch > 1;
-    /// <summary>Most crops run side by side (1 = one batched run, or crops one after another).</summary>
-    internal int RunsSideBySide => _parallelRuns;
     /// <summary>The session (benchmarks time it directly).</summary>
     internal OnnxModel Model => _model;
     /// <summary>Model input size.</summary>
@@ -66,74 +63,84 @@ internal sealed class TopDownPoseEstimator : IDisposable
         var bytes = manifest.ReadVerified(entry);
         bytes = PrepareBatching(bytes, entry.Name, options, logger);
         _model = new OnnxModel(bytes, entry.Name, inference.ForPose(), logger);
-        _inH = _model.InputDims[2] > 0 ? _model.InputDims[2] : entry.Input.Height;
-        _inW = _model.InputDims[3] > 0 ? _model.InputDims[3] : entry.Input.Width;
-        _maxBatch = options.Batching == PoseBatching.Loop || !_model.DynamicBatch ? 1 : Math.Max(1, options.MaxBatch);
+        // A failed check below must not leak the session (native, possibly GPU, memory) to a caller who retries.
+        try
+        {
+            _inH = _model.InputDims[2] > 0 ? _model.InputDims[2] : entry.Input.Height;
+            _inW = _model.InputDims[3] > 0 ? _model.InputDims[3] : entry.Input.Width;
+            _maxBatch = options.Batching == PoseBatching.Loop || !_model.DynamicBatch ? 1 : Math.Max(1, options.MaxBatch);
 
-        var dims = _model.OutputDims;
-        static bool IsMoveNetKeypoints(int[] d) => d.Length == 4 && d[1] == 1 && d[3] == 3;
-        if (dims.Count == 1 && IsMoveNetKeypoints(dims[0]))
-        {
-            // MoveNet single-pose: keypoints directly, [N,1,K,3] as (y, x, score) normalised to the crop.
-            _kind = OutputKind.MoveNet; _joints = dims[0][2];
-        }
-        else if (dims.Count == 5 && FindMoveNetHeads(out _kpOut, out _heatOut, out _centreOut, out _regressOut, out _offsetOut))
-        {
-            // MoveNet with its heads exposed (TfjsImportOptions.MoveNetHeads): the keypoint output as above, plus the
-            // maps our own centre prior decodes.
-            _kind = OutputKind.MoveNet; _joints = dims[_kpOut][2];
-            if (options.CentrePrior == MoveNetCentrePrior.Model)
+            var dims = _model.OutputDims;
+            static bool IsMoveNetKeypoints(int[] d) => d.Length == 4 && d[1] == 1 && d[3] == 3;
+            if (dims.Count == 1 && IsMoveNetKeypoints(dims[0]))
             {
-                // MoveNet's own rule is what the graph's keypoint output already holds: the maps are not fetched.
-                _model.KeepOnlyOutputs(_kpOut);
-                dims = _model.OutputDims;
+                // MoveNet single-pose: keypoints directly, [N,1,K,3] as (y, x, score) normalised to the crop.
+                _kind = OutputKind.MoveNet; _joints = dims[0][2];
             }
-            else
+            else if (dims.Count == 5 && FindMoveNetHeads(out _kpOut, out _heatOut, out _centreOut, out _regressOut, out _offsetOut))
             {
-                _gridH = dims[_heatOut][1]; _gridW = dims[_heatOut][2];
-                if (dims[_heatOut][3] != _joints || dims[_regressOut][3] != 2 * _joints || dims[_offsetOut][3] != 2 * _joints || dims[_centreOut][3] != 1)
-                    throw _model.Shape($"MoveNet heads do not agree with {_joints} joints: {_model.DescribeOutputs()}");
-                _moveNetOuts = new float[5][];
-                for (int o = 0; o < 5; o++) _moveNetOuts[o] = [];
+                // MoveNet with its heads exposed (TfjsImportOptions.MoveNetHeads): the keypoint output as above, plus the
+                // maps our own centre prior decodes.
+                _kind = OutputKind.MoveNet; _joints = dims[_kpOut][2];
+                if (options.CentrePrior == MoveNetCentrePrior.Model)
+                {
+                    // MoveNet's own rule is what the graph's keypoint output already holds: the maps are not fetched.
+                    _model.KeepOnlyOutputs(_kpOut);
+                    dims = _model.OutputDims;
+                }
+                else
+                {
+                    _gridH = dims[_heatOut][1]; _gridW = dims[_heatOut][2];
+                    if (dims[_heatOut][3] != _joints || dims[_regressOut][3] != 2 * _joints || dims[_offsetOut][3] != 2 * _joints || dims[_centreOut][3] != 1)
+                        throw _model.Shape($"MoveNet heads do not agree with {_joints} joints: {_model.DescribeOutputs()}");
+                    _moveNetOuts = new float[5][];
+                    for (int o = 0; o < 5; o++) _moveNetOuts[o] = [];
+                }
             }
-        }
-        else if (dims.Count == 1 && dims[0].Length == 4)
-        {
-            _kind = OutputKind.Heatmap; _joints = dims[0][1];
-        }
-        else if (dims.Count == 2 && dims[0].Length == 3 && dims[1].Length == 3 && dims[0][1] == dims[1][1])
-        {
-            _kind = OutputKind.Simcc; _joints = dims[0][1];
-            // simcc_x is the one whose length matches the input width's ratio; by name when the graph names them.
-            int xi = _model.OutputNames[0].Contains("y", StringComparison.OrdinalIgnoreCase) && _model.OutputNames[1].Contains("x", StringComparison.OrdinalIgnoreCase) ? 1 : 0;
-            _simccXIndex = xi; _simccYIndex = 1 - xi;
-        }
-        else throw _model.Shape($"a pose model needs one heatmap output [N,K,H,W], two SimCC outputs [N,K,L] or a MoveNet output [N,1,K,3]; found {_model.DescribeOutputs()}");
-        if (_moveNetOuts is not null && !_model.TryGetFixedOutputSizes(out _))
-            throw _model.Shape($"MoveNet heads need fixed sizes: {_model.DescribeOutputs()}");
+            else if (dims.Count == 1 && dims[0].Length == 4)
+            {
+                _kind = OutputKind.Heatmap; _joints = dims[0][1];
+            }
+            else if (dims.Count == 2 && dims[0].Length == 3 && dims[1].Length == 3 && dims[0][1] == dims[1][1])
+            {
+                _kind = OutputKind.Simcc; _joints = dims[0][1];
+                // simcc_x is the one whose length matches the input width's ratio; by name when the graph names them.
+                int xi = _model.OutputNames[0].Contains("y", StringComparison.OrdinalIgnoreCase) && _model.OutputNames[1].Contains("x", StringComparison.OrdinalIgnoreCase) ? 1 : 0;
+                _simccXIndex = xi; _simccYIndex = 1 - xi;
+            }
+            else throw _model.Shape($"a pose model needs one heatmap output [N,K,H,W], two SimCC outputs [N,K,L] or a MoveNet output [N,1,K,3]; found {_model.DescribeOutputs()}");
+            bool fixedSizes = _model.TryGetFixedOutputSizes(out var perItem);
+            if (_moveNetOuts is not null && !fixedSizes)
+                throw _model.Shape($"MoveNet heads need fixed sizes: {_model.DescribeOutputs()}");
 
-        if (_moveNetOuts is null && options.CentrePrior != MoveNetCentrePrior.Model)
-        {
-            if (_kind == OutputKind.MoveNet)
-                logger.LogWarning("Pose model {Name} does not expose MoveNet's heads, so --centre-prior is not used and MoveNet's own rule decodes it (import the model with 'posetrack models import --movenet-heads')", entry.Name);
-            else
-                logger.LogWarning("--centre-prior applies to MoveNet models only; pose model {Name} is a {Kind} model and ignores it", entry.Name, _kind.ToString().ToLowerInvariant());
-        }
-        if (_model.TryGetFixedOutputSizes(out var perItem))
-        {
-            _outPerItem = perItem;
-            if (_kind == OutputKind.Heatmap) { _heatH = dims[0][2]; _heatW = dims[0][3]; }
-            else if (_kind == OutputKind.Simcc) { _lenX = dims[_simccXIndex][2]; _lenY = dims[_simccYIndex][2]; }
-        }
-        // Side by side runs are for the CPU: a GPU takes one batched run better than several small ones.
-        _parallelRuns = _outPerItem is null || _model.Provider != "cpu" ? 1 : inference.PoseRunsSideBySide();
-        // Crops are warped in parallel only when the session itself spreads over cores; otherwise one thread does it all.
-        _parallelPrep = inference.ForPose().IntraOpThreads > 1;
+            if (_moveNetOuts is null && options.CentrePrior != MoveNetCentrePrior.Model)
+            {
+                if (_kind == OutputKind.MoveNet)
+                    logger.LogWarning("Pose model {Name} does not expose MoveNet's heads, so --centre-prior is not used and MoveNet's own rule decodes it (import the model with 'posetrack models import --movenet-heads')", entry.Name);
+                else
+                    logger.LogWarning("--centre-prior applies to MoveNet models only; pose model {Name} is a {Kind} model and ignores it", entry.Name, _kind.ToString().ToLowerInvariant());
+            }
+            if (fixedSizes)
+            {
+                _outPerItem = perItem;
+                if (_kind == OutputKind.Heatmap) { _heatH = dims[0][2]; _heatW = dims[0][3]; }
+                else if (_kind == OutputKind.Simcc) { _lenX = dims[_simccXIndex][2]; _lenY = dims[_simccYIndex][2]; }
+            }
+            // Side by side runs are for the CPU: a GPU takes one batched run better than several small ones.
+            _parallelRuns = _outPerItem is null || _model.Provider != "cpu" ? 1 : inference.PoseRunsSideBySide();
+            // Crops are warped in parallel only when the session itself spreads over cores; otherwise one thread does it all.
+            _parallelPrep = inference.ForPose().IntraOpThreads > 1;
 
-        Skeleton = Skeleton.ForJointCount(_joints)
-            ?? throw _model.Shape($"{_joints} joints is neither COCO-17 nor MPII-16 (outputs {_model.DescribeOutputs()})");
-        logger.LogDebug("Pose model {Name}: {Kind} decoder, {Skeleton}, input {W}x{H}, batch {Batch}",
-            entry.Name, _kind, Skeleton.Name, _inW, _inH, _maxBatch > 1 ? "dynamic" : "1");
+            Skeleton = Skeleton.ForJointCount(_joints)
+                ?? throw _model.Shape($"{_joints} joints is neither COCO-17 nor MPII-16 (outputs {_model.DescribeOutputs()})");
+            logger.LogDebug("Pose model {Name}: {Kind} decoder, {Skeleton}, input {W}x{H}, batch {Batch}",
+                entry.Name, _kind, Skeleton.Name, _inW, _inH, _maxBatch > 1 ? "dynamic" : "1");
+        }
+        catch
+        {
+            _model.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Makes a fixed batch-1 graph accept any batch, when that is safe; otherwise crops run one by one.</summary>
@@ -142,16 +149,23 @@ internal sealed class TopDownPoseEstimator : IDisposable
         if (options.Batching == PoseBatching.Loop) return bytes;
         byte[]? edited;
         string? reason;
-        try { edited = OnnxBatchPatcher.TryMakeBatchDynamic(bytes, out reason); }
+        try { edited = OnnxGraphEditor.MakeBatchDynamic(bytes, out reason); }
         catch (PoseTrackException e)
         {
             // The editor only says "Not an ONNX model"; name the model the user asked for.
             throw new PoseTrackException($"model {name} cannot be loaded: {e.Message}", inner: e);
         }
-        if (edited is null && reason is not null)
+        if (edited is null)
             logger.LogDebug("Pose model {Name} keeps batch 1: {Reason}", name, reason);
         return edited ?? bytes;
     }
+
+    /// <summary>
+    /// <see cref="Estimate"/>, then pose NMS at <see cref="PoseOptions.NmsThreshold"/>: two poses of one person (overlapping
+    /// detector boxes) become one. What the pipeline, the library's one-call API and the benchmark all run.
+    /// </summary>
+    public Person[] EstimateDistinct(Mat bgrImage, IReadOnlyList<PersonDetection> boxes) =>
+        PoseNms.Suppress(Estimate(bgrImage, boxes), _options.NmsThreshold);
 
     /// <summary>Estimates one pose per box. Boxes are in image pixels; results keep the input order.</summary>
     public Person[] Estimate(Mat bgrImage, IReadOnlyList<PersonDetection> boxes)
@@ -181,9 +195,11 @@ internal sealed class TopDownPoseEstimator : IDisposable
         }
 
         var persons = new Person[n];
-        var kps = _decoded.AsSpan(0, _joints);
         for (int i = 0; i < n; i++)
         {
+            // Decoded in model-input pixels into the person's own array, then mapped back to the image in place.
+            var points = new Keypoint[_joints];
+            var kps = points.AsSpan();
             if (_kind == OutputKind.Heatmap)
             {
                 int per = _joints * _heatH * _heatW;
@@ -193,7 +209,7 @@ internal sealed class TopDownPoseEstimator : IDisposable
             }
             else if (_kind == OutputKind.MoveNet)
             {
-                if (_moveNetOuts is not null && _options.CentrePrior != MoveNetCentrePrior.Model)
+                if (_moveNetOuts is not null)   // only set up for the box priors
                 {
                     DecodeHeads(i, crops[i], boxes[i].Box, kps);
                     if (_options.Flip)
@@ -224,11 +240,10 @@ internal sealed class TopDownPoseEstimator : IDisposable
                     SimccDecoder.MergeFlipped(ox, oy, _outX.AsSpan((n + i) * xl, xl), _outY.AsSpan((n + i) * yl, yl), _joints, _lenX, _lenY, Skeleton);
                 SimccDecoder.Decode(ox, oy, _joints, _lenX, _lenY, _inW, _inH, kps);
             }
-            var points = new Keypoint[_joints];
             for (int k = 0; k < _joints; k++)
             {
-                var (x, y) = crops[i].ToImage(kps[k].X, kps[k].Y);
-                points[k] = new Keypoint(x, y, kps[k].Score);
+                var (x, y) = crops[i].ToImage(points[k].X, points[k].Y);
+                points[k] = points[k] with { X = x, Y = y };
             }
             persons[i] = new Person(boxes[i].Box, boxes[i].Score, points, Skeleton);
         }
@@ -269,15 +284,20 @@ internal sealed class TopDownPoseEstimator : IDisposable
     private void RunGroup(Mat bgrImage, IReadOnlyList<PersonDetection> boxes, AffineCrop[] crops, int a, int b, int n, bool parallelPrep)
     {
         PrepareCrops(bgrImage, boxes, crops, a, b, n, parallelPrep);
-        RunItems(a, b - a);
-        if (_options.Flip) RunItems(n + a, b - a);
+        // All crops of the frame: the mirrored views follow the crops in the buffers, so one run (per batch) takes both.
+        if (a == 0 && b == n) RunItems(0, _options.Flip ? 2 * n : n);
+        else
+        {
+            RunItems(a, b - a);
+            if (_options.Flip) RunItems(n + a, b - a);
+        }
     }
 
     /// <summary>Runs items [start, start + count) in batches of at most the batch limit, into the output buffers.</summary>
     private void RunItems(int start, int count)
     {
         int item = 3 * _inW * _inH;
-        var outputs = _moveNetOuts ?? (_kind != OutputKind.Simcc ? new[] { _out0 } : _simccXIndex == 0 ? new[] { _outX, _outY } : new[] { _outY, _outX });
+        var outputs = _runOutputs;
         var per = _outPerItem!;
         var offsets = new int[per.Length];
         for (int s = start; s < start + count; s += _maxBatch)
@@ -317,6 +337,7 @@ internal sealed class TopDownPoseEstimator : IDisposable
 
     private int _heatH, _heatW, _lenX, _lenY;
     private Keypoint[] _flipped = [];
+    private float[][] _runOutputs = [];   // the output buffers in the model's output order (set by EnsureOutputs)
 
     /// <summary>Flip test for models that output keypoints: mirror the flipped view's x, swap left/right, average.</summary>
     private void MergeFlippedKeypoints(Span<Keypoint> kps, ReadOnlySpan<Keypoint> flipped)
@@ -359,7 +380,6 @@ internal sealed class TopDownPoseEstimator : IDisposable
     {
         if (_input.Length < inputLength) _input = new float[inputLength];
         while (_crops.Count < crops) _crops.Add(new Mat(_inH, _inW, MatType.CV_8UC3));
-        if (_decoded.Length < _joints) _decoded = new Keypoint[_joints];
     }
 
     /// <summary>Sizes the reused output buffers for <paramref name="items"/> items (fixed output sizes only).</summary>
@@ -368,13 +388,19 @@ internal sealed class TopDownPoseEstimator : IDisposable
         if (_moveNetOuts is not null)
         {
             for (int o = 0; o < _moveNetOuts.Length; o++) Grow(ref _moveNetOuts[o], items * _outPerItem![o]);
-            _out0 = _moveNetOuts[_kpOut];
+            _runOutputs = _moveNetOuts;
         }
-        else if (_kind != OutputKind.Simcc) Grow(ref _out0, items * _outPerItem![0]);
+        else if (_kind != OutputKind.Simcc)
+        {
+            Grow(ref _out0, items * _outPerItem![0]);
+            if (_runOutputs.Length != 1 || _runOutputs[0] != _out0) _runOutputs = [_out0];
+        }
         else
         {
             Grow(ref _outX, items * _outPerItem![_simccXIndex]);
             Grow(ref _outY, items * _outPerItem![_simccYIndex]);
+            if (_runOutputs.Length != 2 || _runOutputs[_simccXIndex] != _outX || _runOutputs[_simccYIndex] != _outY)
+                _runOutputs = _simccXIndex == 0 ? [_outX, _outY] : [_outY, _outX];
         }
     }
 

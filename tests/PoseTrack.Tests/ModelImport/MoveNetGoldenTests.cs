@@ -131,7 +131,7 @@ public sealed class MoveNetGoldenTests(ITestOutputHelper output)
     {
         // The graph bakes batch 1 into its reshapes and gathers; the pose estimator must run crops one by one.
         var bytes = File.ReadAllBytes(Path.Combine(TestData.ModelsDir, MoveNetCoco.Model(name).File));
-        Assert.Null(PoseTrack.Inference.OnnxBatchPatcher.TryMakeBatchDynamic(bytes, out var reason));
+        Assert.Null(PoseTrack.Inference.OnnxGraphEditor.MakeBatchDynamic(bytes, out var reason));
         output.WriteLine(reason);
         Assert.NotNull(reason);
     }
