@@ -54,9 +54,6 @@ internal static class OnnxFields
 /// <summary>One dimension of a declared tensor shape: a fixed size, a named symbol, or unknown (both null).</summary>
 internal readonly record struct OnnxDim(long? Value, string? Param)
 {
-    /// <summary>True unless the dimension has a fixed size.</summary>
-    public bool IsDynamic => Value is null;
-
     /// <inheritdoc/>
     public override string ToString() => Value?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? Param ?? "?";
 }

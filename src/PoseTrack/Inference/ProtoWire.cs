@@ -66,9 +66,6 @@ internal ref struct ProtoReader
         _pos = 0;
     }
 
-    /// <summary>Current offset.</summary>
-    public readonly int Position => _pos;
-
     /// <summary>True when every byte has been consumed.</summary>
     public readonly bool AtEnd => _pos >= _data.Length;
 
@@ -89,12 +86,6 @@ internal ref struct ProtoReader
         }
         throw new InvalidDataException($"varint longer than 10 bytes at byte {start}");
     }
-
-    /// <summary>Reads four little-endian bytes.</summary>
-    public uint ReadFixed32() => BinaryPrimitives.ReadUInt32LittleEndian(Take(4));
-
-    /// <summary>Reads eight little-endian bytes.</summary>
-    public ulong ReadFixed64() => BinaryPrimitives.ReadUInt64LittleEndian(Take(8));
 
     /// <summary>Reads a length prefix and returns that many bytes.</summary>
     public ReadOnlySpan<byte> ReadLengthDelimited()

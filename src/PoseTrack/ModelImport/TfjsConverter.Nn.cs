@@ -114,7 +114,7 @@ internal sealed partial class TfjsConverter
         var xs = Conv4(x.Shape);
         int batch = xs?[0] ?? -1, inH = xs?[sp.HAxis] ?? -1, inW = xs?[sp.WAxis] ?? -1;
         var xn = sp.Nhwc ? Nchw(x) : Use(x);
-        var wName = Use(ConstValue(_g.Unique(n.Name + "/weights"), w));
+        var wName = UseConst(n.Name + "/weights", w);
         var inputs = new List<string> { xn, wName };
         if (bias is not null) inputs.Add(UseConst(n.Name + "/bias", ConstTensor.FromFloats([cout], bias)));
         var attrs = new List<OnnxAttr>
@@ -332,8 +332,6 @@ internal sealed partial class TfjsConverter
         var y = Helper(n, "Add", "shift", [m, UseConst(n.Name + "/shift", ConstTensor.FromFloats(constShape, shift))]);
         if (viaNchw) FromNchw(n, y, x.Type, x.Shape);
         else Emit(n, "Identity", [y], x.Type, x.Shape);
-        // FusedBatchNorm has further outputs (batch mean/variance) that inference graphs never read.
-        _values[n.Name] = [_values[n.Name][0]];
     }
 
     private void BiasAddOp(TfNode n)

@@ -54,7 +54,7 @@ internal sealed partial class TfjsConverter
     /// <summary>The TF ops this converter maps, sorted.</summary>
     // Built on first use: a static initializer could run before the op tables of the other partial files.
     public static IReadOnlyList<string> SupportedOps => _supportedOps ??=
-        [.. new TfjsConverter(new TfjsGraphModel { Nodes = [], Weights = [], SignatureInputs = [], SignatureOutputs = [], SourceSha256 = "" }, new())
+        [.. new TfjsConverter(new TfjsGraphModel { Nodes = [], Weights = [], SignatureOutputs = [], SourceSha256 = "" }, new())
             ._handlers.Keys.Order(StringComparer.Ordinal)];
 
     /// <summary>Converts the whole graph; returns the ModelProto bytes and fills <paramref name="report"/>.</summary>
@@ -65,15 +65,15 @@ internal sealed partial class TfjsConverter
             if (!byName.TryAdd(n.Name, n)) throw new PoseTrackException($"The TFJS graph has two nodes named '{n.Name}'.");
         foreach (var n in _model.Nodes) _g.Reserve(n.Name);
 
-        var outputs = OutputRefs(byName);
-        var roots = new List<(string Node, int Index)>(outputs);
+        // The graph's outputs (named as TF names them), then the extra ones under the names asked for.
+        var named = OutputRefs(byName).Select(o => (Name: o.Index == 0 ? o.Node : $"{o.Node}:{o.Index}", o.Node, o.Index)).ToList();
         foreach (var (outName, tf) in _options.ExtraOutputs)
         {
             var r = ParseRef(tf);
             if (!byName.ContainsKey(r.Node)) throw new PoseTrackException($"TFJS import: extra output '{outName}' names node '{r.Node}', which the graph does not have.");
-            roots.Add(r);
+            named.Add((outName, r.Node, r.Index));
         }
-        foreach (var node in TopologicalOrder(byName, roots))
+        foreach (var node in TopologicalOrder(byName, named.Select(o => (o.Node, o.Index)).ToList()))
         {
             if (!_handlers.TryGetValue(node.Op, out var handler))
                 throw new PoseTrackException($"TFJS import: op '{node.Op}' (node '{node.Name}') is not supported. Supported ops: {string.Join(", ", SupportedOps)}.");
@@ -91,12 +91,6 @@ internal sealed partial class TfjsConverter
 
         foreach (var i in _inputs) _g.AddInput(i);
         var outInfos = new List<OnnxIo>();
-        var named = outputs.Select(o => (Name: o.Index == 0 ? o.Node : $"{o.Node}:{o.Index}", o.Node, o.Index)).ToList();
-        foreach (var (outName, tf) in _options.ExtraOutputs)
-        {
-            var r = ParseRef(tf);
-            named.Add((outName, r.Node, r.Index));
-        }
         foreach (var (name, node, index) in named)
         {
             var v = Get(node, index, "graph output");

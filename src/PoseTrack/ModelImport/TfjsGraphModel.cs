@@ -97,8 +97,6 @@ internal sealed class TfjsGraphModel
     public required IReadOnlyList<TfNode> Nodes { get; init; }
     /// <summary>Weights by name (the names of the Const nodes that hold them).</summary>
     public required Dictionary<string, ConstTensor> Weights { get; init; }
-    /// <summary>Signature input tensor names ("input:0"), in order; empty when the file has no signature.</summary>
-    public required IReadOnlyList<string> SignatureInputs { get; init; }
     /// <summary>Signature output tensor names ("Identity:0"), in order; empty when the file has no signature.</summary>
     public required IReadOnlyList<string> SignatureOutputs { get; init; }
     /// <summary>sha256 (lower-case hex) of model.json followed by each shard, for provenance notes.</summary>
@@ -176,18 +174,15 @@ internal sealed class TfjsGraphModel
             ? ReadWeights(wm, Path.GetDirectoryName(Path.GetFullPath(modelJsonPath))!, modelJsonPath, sha)
             : new Dictionary<string, ConstTensor>(StringComparer.Ordinal);
 
-        var sigIn = new List<string>();
         var sigOut = new List<string>();
         if (root.TryGetProperty("signature", out var sig))
         {
-            if (sig.TryGetProperty("inputs", out var si)) sigIn.AddRange(si.EnumerateObject().Select(p => p.Value.TryGetProperty("name", out var nm) ? nm.GetString()! : p.Name));
             if (sig.TryGetProperty("outputs", out var so)) sigOut.AddRange(so.EnumerateObject().Select(p => p.Value.TryGetProperty("name", out var nm) ? nm.GetString()! : p.Name));
         }
         return new TfjsGraphModel
         {
             Nodes = nodes,
             Weights = weights,
-            SignatureInputs = sigIn,
             SignatureOutputs = sigOut,
             SourceSha256 = Convert.ToHexStringLower(sha.GetHashAndReset()),
             GeneratedBy = root.TryGetProperty("generatedBy", out var gb) && gb.ValueKind == JsonValueKind.String ? gb.GetString()! : "",

@@ -86,7 +86,10 @@ public static class TfjsImporter
         {
             var dir = Path.GetDirectoryName(Path.GetFullPath(onnxOutputPath));
             if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
-            File.WriteAllBytes(onnxOutputPath, bytes);
+            // Temporary file, then rename: a failed write never leaves half a model under the name.
+            var tmp = Models.ManifestWriter.WriteTemporaryBeside(onnxOutputPath, bytes);
+            try { File.Move(tmp, onnxOutputPath, overwrite: true); }
+            catch { Models.ManifestWriter.TryDelete(tmp); throw; }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {

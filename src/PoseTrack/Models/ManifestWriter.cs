@@ -82,28 +82,43 @@ internal static class ManifestWriter
     /// <summary>Writes <paramref name="text"/> to a temporary file beside <paramref name="path"/>, flushes it to disk and renames it over the file.</summary>
     public static void WriteAtomically(string path, string text)
     {
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        var tmp = Path.Combine(dir, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        string? tmp = null;
         try
         {
-            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write))
-            {
-                var bytes = new UTF8Encoding(false).GetBytes(text);
-                fs.Write(bytes);
-                fs.Flush(flushToDisk: true);
-            }
+            tmp = WriteTemporaryBeside(path, new UTF8Encoding(false).GetBytes(text));
             File.Move(tmp, path, overwrite: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            TryDelete(tmp);
+            if (tmp is not null) TryDelete(tmp);
             throw new PoseTrackException($"cannot write {path}: {e.Message}", inner: e);
+        }
+        catch
+        {
+            if (tmp is not null) TryDelete(tmp);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Writes <paramref name="bytes"/> to a new temporary file beside <paramref name="path"/>, flushed to disk, and
+    /// returns its path for the caller to move into place (a failed write leaves no temporary file).
+    /// </summary>
+    internal static string WriteTemporaryBeside(string path, ReadOnlySpan<byte> bytes)
+    {
+        var tmp = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write);
+            fs.Write(bytes);
+            fs.Flush(flushToDisk: true);
         }
         catch
         {
             TryDelete(tmp);
             throw;
         }
+        return tmp;
     }
 
     /// <summary>

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Security.Cryptography;
 using PoseTrack.Core;
 
 namespace PoseTrack.Models;
@@ -179,7 +178,4 @@ internal sealed class ModelDownloader
             => $"{h.Message} ({inner.Message})",
         _ => e.Message,
     };
-
-    /// <summary>Lower-case hex sha256 of a byte array.</summary>
-    public static string Sha256Of(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 }

@@ -137,7 +137,7 @@ internal static class ModelInstaller
         {
             Name = request.Name,
             File = file,
-            Sha256 = ModelDownloader.Sha256Of(bytes),
+            Sha256 = ModelVerifier.Sha256Of(bytes),
             Task = "pose",
             Family = request.Family ?? GuessFamily(request.Name + " " + Path.GetFileNameWithoutExtension(source), decoder),
             Input = input,
@@ -206,6 +206,10 @@ internal static class ModelInstaller
             if (same) return new InstallResult(InstallOutcome.AlreadyInstalled, existing, check.Path);
             throw new PoseTrackException($"a different model named '{existing.Name}' is already in {manifestPath} (sha256 {existing.Sha256}, from {existing.Origin}); use --force to replace it");
         }
+        // An entry whose file cannot be checked (no sha256 in models.json) is not replaced without --force either;
+        // refused before anything is fetched.
+        if (existing is not null && check!.IsGood && !options.Force)
+            throw new PoseTrackException($"a different model named '{existing.Name}' is already in {manifestPath} (from {existing.Origin}, no sha256 to compare); use --force to replace it");
         if (existing is not null && !check!.IsGood)
             options.Info?.Invoke($"reinstalling {existing.Name}: {check.Describe()}");
         var otherOwner = manifest?.Models.FirstOrDefault(m => m.File.Equals(entry.Model.File, StringComparison.OrdinalIgnoreCase)
@@ -223,11 +227,7 @@ internal static class ModelInstaller
             (bytes, origin) = await FetchUrlAsync(entry, options, ct).ConfigureAwait(false);
         ct.ThrowIfCancellationRequested();
 
-        var sha = ModelDownloader.Sha256Of(bytes);
-        if (existing is not null && check!.State == ModelFileState.Ok && existing.Sha256.Equals(sha, StringComparison.OrdinalIgnoreCase) && !options.Force)
-            return new InstallResult(InstallOutcome.AlreadyInstalled, existing, check.Path);
-        if (existing is not null && check!.IsGood && !options.Force)
-            throw new PoseTrackException($"a different model named '{existing.Name}' is already in {manifestPath} (sha256 {existing.Sha256}, this one {sha}); use --force to replace it");
+        var sha = ModelVerifier.Sha256Of(bytes);
         if (entry.ExpectedOnnxSha256 is { } expected && !sha.Equals(expected, StringComparison.OrdinalIgnoreCase))
             options.Warn?.Invoke($"{entry.Name}: the converted model's sha256 {sha} differs from the one PoseTrack ships ({expected}); it is registered with its own sha256");
 
@@ -369,17 +369,12 @@ internal static class ModelInstaller
     internal static void Register(string dir, ModelEntry entry, byte[] bytes, IReadOnlyDictionary<string, JsonNode>? extra, bool replace, CancellationToken ct)
     {
         var final = Path.Combine(dir, entry.File);
-        var tmp = Path.Combine(dir, $".{entry.File}.{Guid.NewGuid():N}.tmp");
-        string? old = null;
+        string? tmp = null, old = null;
         bool movedIn = false;
         try
         {
             Directory.CreateDirectory(dir);
-            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write))
-            {
-                fs.Write(bytes);
-                fs.Flush(flushToDisk: true);
-            }
+            tmp = ManifestWriter.WriteTemporaryBeside(final, bytes);
             ct.ThrowIfCancellationRequested();
             if (File.Exists(final))
             {
@@ -393,7 +388,7 @@ internal static class ModelInstaller
         }
         catch (Exception e)
         {
-            ManifestWriter.TryDelete(tmp);
+            if (tmp is not null) ManifestWriter.TryDelete(tmp);
             if (movedIn) ManifestWriter.TryDelete(final);
             if (old is not null && !File.Exists(final))
             {

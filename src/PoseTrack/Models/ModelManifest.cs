@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using PoseTrack.Core;
@@ -177,8 +176,12 @@ public sealed class ModelManifest
             var full = Path.GetFullPath(nameOrPath);
             // A user's own model: assume the common contract of its kind (documented in README): for pose models the
             // heatmap family's (RGB, ImageNet mean/std, as Simple Baselines, HRNet and RTMPose exports expect).
+            // The template is looked up among the entries only: a default that is itself a path must not recurse.
+            string def = task == ModelTask.Pose ? Defaults.Pose : Defaults.Detector;
+            if (Presets.TryGetValue(def, out var defPreset)) def = defPreset;
             var template = (task == ModelTask.Pose ? Models.FirstOrDefault(m => m.TaskKind == ModelTask.Pose && m.Decoder == "heatmap") : null)
-                           ?? Resolve(task == ModelTask.Pose ? Defaults.Pose : Defaults.Detector, task);
+                           ?? Models.FirstOrDefault(m => m.TaskKind == task && (m.Name.Equals(def, StringComparison.OrdinalIgnoreCase) || m.File.Equals(def, StringComparison.OrdinalIgnoreCase)))
+                           ?? Models.First(m => m.TaskKind == task);
             return template with { Name = Path.GetFileNameWithoutExtension(full), File = full, Sha256 = "", Origin = "user file" };
         }
         var names = string.Join(", ", Models.Where(m => m.TaskKind == task).Select(m => m.Name)
@@ -206,7 +209,7 @@ public sealed class ModelManifest
             throw new PoseTrackException($"model file {path} is empty");
         if (!string.IsNullOrEmpty(entry.Sha256))
         {
-            var actual = Convert.ToHexStringLower(SHA256.HashData(bytes));
+            var actual = ModelVerifier.Sha256Of(bytes);
             if (!actual.Equals(entry.Sha256, StringComparison.OrdinalIgnoreCase))
                 throw new PoseTrackException($"model file {path} is corrupt or not the expected model: sha256 {actual}, expected {entry.Sha256}");
         }

@@ -69,6 +69,9 @@ internal static class ModelVerifier
     /// <summary>Checks every entry of the manifest, in manifest order.</summary>
     public static IReadOnlyList<ModelFileCheck> CheckAll(ModelManifest manifest) => manifest.Models.Select(m => Check(manifest, m)).ToList();
 
+    /// <summary>Lower-case hex sha256 of a byte array.</summary>
+    public static string Sha256Of(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
+
     /// <summary>Lower-case hex sha256 of a file.</summary>
     public static string Sha256OfFile(string path)
     {

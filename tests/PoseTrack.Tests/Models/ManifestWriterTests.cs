@@ -47,6 +47,21 @@ public sealed class ManifestWriterTests
     }
 
     [Fact]
+    public void Resolve_AUserPath_WhenTheDefaultDetectorIsItselfAnUnknownPath_TakesATemplateWithoutRecursing()
+    {
+        // A default that looks like a path and names no entry used to send Resolve into itself until the stack overflowed.
+        var dir = ModelsTestUtil.CopyModels(manifestOnly: true);
+        var path = Path.Combine(dir, "models.json");
+        File.WriteAllText(path, File.ReadAllText(path).Replace("\"detector\": \"rtmdet-nano\"", "\"detector\": \"gone/detector.onnx\"", StringComparison.Ordinal));
+        var manifest = ModelManifest.Load(dir);
+        Assert.Equal("gone/detector.onnx", manifest.Defaults.Detector);
+        var own = manifest.Resolve("/data/my-detector.onnx", ModelTask.Detector);
+        Assert.Equal("/data/my-detector.onnx", own.File);
+        Assert.Equal("user file", own.Origin);
+        Assert.Equal(ModelTask.Detector, own.TaskKind);
+    }
+
+    [Fact]
     public void Upsert_CreatesAManifest_ThatLoadsWithOnlyAPoseModel()
     {
         var dir = TestData.TempDir("models");

@@ -251,6 +251,25 @@ public sealed class ModelDownloadTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task AnEntryWithoutSha256_OfTheSameName_IsRefusedBeforeAnyDownload()
+    {
+        // An entry that cannot be checked (no sha256 in models.json) is not replaced without --force, and the refusal
+        // comes before the download, not after it.
+        var models = ModelsTestUtil.CopyModels(manifestOnly: true);
+        ManifestWriter.Upsert(models, ManifestWriter.ToJson(new ModelEntry
+        {
+            Name = "rtmdet-nano-obj365", File = "other.onnx", Sha256 = "", Task = "detector", Input = new ModelInputSize(8, 8), Origin = "mine",
+        }));
+        File.WriteAllBytes(Path.Combine(models, "other.onnx"), [9]);
+        using var server = new LoopbackHttpServer(Archive());
+        var (options, _, _, _) = Setup(server.Url("a.zip"));
+        options = options with { ModelsDirectory = models };
+        var e = await Assert.ThrowsAsync<PoseTrackException>(() => ModelInstaller.InstallAsync(Detector, options, CancellationToken.None));
+        Assert.Contains("--force", e.Message);
+        Assert.Equal(0, server.Requests);
+    }
+
+    [Fact]
     public void Cli_InstallsFromTheLoopbackServer_AndReportsAWrongSha256()
     {
         var archive = Archive();
