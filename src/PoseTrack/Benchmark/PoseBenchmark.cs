@@ -401,8 +401,7 @@ public static class PoseBenchmark
         try
         {
             var po = o.Pipeline;
-            var trackerOptions = po.TrackerOptions with { MaxAge = po.MaxAgeFrames ?? TrackerOptions.MaxAgeForFps(info.Fps) };
-            ITracker tracker = po.Tracker == TrackerKind.Iou ? new IouTracker(trackerOptions) : new OksTracker(trackerOptions);
+            var tracker = po.CreateTracker(info.Fps);
             var renderer = new SkeletonRenderer(new SkeletonRendererOptions(MinKeypointScore: po.DrawScoreThreshold));
             var det = estimator.DetectorInternal;
             var pose = estimator.PoseInternal;

@@ -19,6 +19,4 @@ internal sealed class FramePacket
     public IReadOnlyList<PersonDetection>? Detections { get; set; }
     /// <summary>Poses from the pose stage, then with track ids from the track stage.</summary>
     public IReadOnlyList<Person> Persons { get; set; } = [];
-    /// <summary>Stopwatch ticks when the source produced the frame (latency figures).</summary>
-    public long ReadTicks { get; init; }
 }

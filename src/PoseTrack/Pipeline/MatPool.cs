@@ -9,30 +9,27 @@ namespace PoseTrack.Pipeline;
 /// </summary>
 internal sealed class MatPool : IDisposable
 {
-    private readonly ConcurrentBag<Mat> _idle = [];
-    private int _created;
+    // Rented on the source's thread, returned on the sinks': a queue hands buffers across threads (a bag keeps
+    // per-thread lists and would steal from the other thread on every rent).
+    private readonly ConcurrentQueue<Mat> _idle = new();
 
     public int Capacity { get; }
-    /// <summary>Buffers created over the pool's life (stays bounded when frames are returned).</summary>
-    public int Created => Volatile.Read(ref _created);
 
     public MatPool(int capacity) => Capacity = Math.Max(1, capacity);
 
     public Mat Rent()
     {
-        if (_idle.TryTake(out var m)) return m;
-        Interlocked.Increment(ref _created);
-        return new Mat();
+        return _idle.TryDequeue(out var m) ? m : new Mat();
     }
 
     public void Return(Mat m)
     {
         if (m.IsDisposed) return;
-        if (_idle.Count < Capacity) _idle.Add(m); else m.Dispose();
+        if (_idle.Count < Capacity) _idle.Enqueue(m); else m.Dispose();
     }
 
     public void Dispose()
     {
-        while (_idle.TryTake(out var m)) m.Dispose();
+        while (_idle.TryDequeue(out var m)) m.Dispose();
     }
 }

@@ -61,8 +61,14 @@ public sealed record PipelineOptions
         if (StartSeconds < 0 || double.IsNaN(StartSeconds)) throw new Core.PoseTrackException($"--start must be 0 or more seconds (got {StartSeconds})");
         if (DrawScoreThreshold is < 0 or > 1) throw new Core.PoseTrackException($"draw score threshold must be within 0..1 (got {DrawScoreThreshold})");
         if (MaxAgeFrames is < 0) throw new Core.PoseTrackException($"--max-age must be 0 or more frames (got {MaxAgeFrames})");
-        try { TrackerOptions.Validate(); }
-        catch (ArgumentException e) { throw new Core.PoseTrackException(e.Message); }
+        TrackerOptions.Validate();
+    }
+
+    /// <summary>The tracker these options ask for, its max age in frames set for a video at <paramref name="fps"/>.</summary>
+    internal ITracker CreateTracker(double fps)
+    {
+        var options = TrackerOptions with { MaxAge = MaxAgeFrames ?? TrackerOptions.MaxAgeForFps(fps) };
+        return Tracker == TrackerKind.Iou ? new IouTracker(options) : new OksTracker(options);
     }
 }
 

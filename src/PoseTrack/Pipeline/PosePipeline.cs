@@ -42,8 +42,7 @@ public sealed class PosePipeline
         IProgress<PipelineProgress>? progress = null, CancellationToken stop = default, CancellationToken abort = default)
     {
         var info = source.Info;
-        var trackerOptions = _options.TrackerOptions with { MaxAge = _options.MaxAgeFrames ?? TrackerOptions.MaxAgeForFps(info.Fps) };
-        ITracker tracker = _options.Tracker == TrackerKind.Iou ? new IouTracker(trackerOptions) : new OksTracker(trackerOptions);
+        var tracker = _options.CreateTracker(info.Fps);
         bool dropping = _options.DropFrames == DropFramesMode.On || (_options.DropFrames == DropFramesMode.Auto && info.IsLive);
         bool draw = sinks.Any(s => s.NeedsImage);
 
@@ -161,26 +160,25 @@ public sealed class PosePipeline
     {
         try
         {
-            long index = 0, emitted = 0;
+            long index = 0;
             double startMs = _options.StartSeconds * 1000.0;
             // Files jump close to the start; the loop below reads the last stretch (and everything, for other sources).
             if (startMs > 0 && source is ISeekableSource seekable) seekable.TrySeekBefore(startMs);
             while (!stop.IsCancellationRequested)
             {
-                if (_options.MaxFrames is { } max && emitted >= max) break;
+                if (_options.MaxFrames is { } max && index >= max) break;
                 var mat = pool.Rent();
                 long t0 = Stopwatch.GetTimestamp();
                 if (!source.Read(mat, out var timeMs)) { pool.Return(mat); break; }
                 if (timeMs < startMs) { pool.Return(mat); continue; }
                 stats.Add(Stopwatch.GetTimestamp() - t0);
-                var packet = new FramePacket { Index = index++, TimeMs = timeMs, Image = mat, ReadTicks = Stopwatch.GetTimestamp() };
+                var packet = new FramePacket { Index = index++, TimeMs = timeMs, Image = mat };
                 // File sources wait here when the pipeline is behind; live sources drop the oldest frame instead.
                 if (!output.TryWrite(packet))
                 {
                     try { output.WriteAsync(packet, failed).AsTask().GetAwaiter().GetResult(); }
                     catch { pool.Return(mat); throw; }
                 }
-                emitted++;
             }
             output.TryComplete();
             return (source as IReportsEarlyEnd)?.EarlyEnd;

@@ -15,31 +15,31 @@ internal sealed record TrackBoxes(long FrameIndex, IReadOnlyList<PersonDetection
 internal sealed class PoseStage(TopDownPoseEstimator pose, ChannelReader<TrackBoxes>? feedback) : PipelineStage("pose")
 {
     private long _previous = -1;
+    private IReadOnlyList<PersonDetection> _boxes = [];
 
-    protected override async ValueTask ProcessAsync(FramePacket packet, CancellationToken ct)
+    protected override async ValueTask PrepareAsync(FramePacket packet, CancellationToken ct)
     {
-        IReadOnlyList<PersonDetection> boxes;
         if (packet.Detections is not null)
         {
-            boxes = packet.Detections;
+            _boxes = packet.Detections;
             // Drop feedback that is no longer needed, so the channel stays as short as the pipeline.
             while (feedback is not null && feedback.TryRead(out _)) { }
+            return;
         }
-        else
+        // Frames without detection exist only with a feedback channel, and never first (frame 0 is always detected).
+        // Wait for the tracker to finish the previous frame: its tracks give this frame's boxes.
+        while (true)
         {
-            boxes = [];
-            if (feedback is not null && _previous >= 0)
-            {
-                // Wait for the tracker to finish the previous frame: its tracks give this frame's boxes.
-                while (true)
-                {
-                    var fb = await feedback.ReadAsync(ct).ConfigureAwait(false);
-                    if (fb.FrameIndex >= _previous) { boxes = fb.Boxes; break; }
-                }
-            }
+            var fb = await feedback!.ReadAsync(ct).ConfigureAwait(false);
+            if (fb.FrameIndex >= _previous) { _boxes = fb.Boxes; return; }
         }
+    }
+
+    protected override ValueTask ProcessAsync(FramePacket packet, CancellationToken ct)
+    {
         // Duplicates from overlapping boxes are removed before tracking, where they would fight over one track.
-        packet.Persons = pose.EstimateDistinct(packet.Image, boxes);
+        packet.Persons = pose.EstimateDistinct(packet.Image, _boxes);
         _previous = packet.Index;
+        return ValueTask.CompletedTask;
     }
 }
