@@ -19,15 +19,34 @@ internal static class CliErrors
     }
 
     /// <summary>Runs a command body, turning known failures into one clear line and an exit code.</summary>
-    public static async Task<int> GuardAsync(Func<Task<int>> body)
+    public static Task<int> GuardAsync(Func<Task<int>> body) => GuardAsync(CancellationToken.None, _ => body());
+
+    /// <summary>
+    /// Runs a command body, turning known failures into one clear line and an exit code. With
+    /// <paramref name="handleCtrlC"/> the first Ctrl+C cancels the token the body gets (so it can clean up; then exit
+    /// 130) and a second one ends the process. <paramref name="native"/> = false skips the OpenCV runtime check for
+    /// commands that never touch images or video.
+    /// </summary>
+    public static async Task<int> GuardAsync(CancellationToken ct, Func<CancellationToken, Task<int>> body, bool handleCtrlC = false, bool native = true)
     {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            if (cts.IsCancellationRequested) return; // second Ctrl+C: exit at once
+            e.Cancel = true;
+            cts.Cancel();
+        };
+        if (handleCtrlC) Console.CancelKeyPress += onCancel;
         try
         {
-            EnsureNativeRuntime();
-            // FFmpeg/OpenCV print their own warnings ("moov atom not found") before our one-line error; keep them
-            // off stderr unless debugging.
-            if (Environment.GetEnvironmentVariable("POSETRACK_DEBUG") != "1") PoseTrack.Sources.FrameSources.SilenceNativeLogs();
-            return await body().ConfigureAwait(false);
+            if (native)
+            {
+                EnsureNativeRuntime();
+                // FFmpeg/OpenCV print their own warnings ("moov atom not found") before our one-line error; keep them
+                // off stderr unless debugging.
+                if (Environment.GetEnvironmentVariable("POSETRACK_DEBUG") != "1") PoseTrack.Sources.FrameSources.SilenceNativeLogs();
+            }
+            return await body(cts.Token).ConfigureAwait(false);
         }
         catch (PoseTrackException e) { return Report(e.Message, e.ExitCode); }
         catch (OperationCanceledException) { return Report("interrupted", Interrupted); }
@@ -39,6 +58,10 @@ internal static class CliErrors
             Console.Error.WriteLine($"posetrack: internal error: {e.GetType().Name}: {e.Message}");
             if (Environment.GetEnvironmentVariable("POSETRACK_DEBUG") == "1") Console.Error.WriteLine(e);
             return Internal;
+        }
+        finally
+        {
+            if (handleCtrlC) Console.CancelKeyPress -= onCancel;
         }
     }
 

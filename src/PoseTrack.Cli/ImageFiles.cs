@@ -6,10 +6,6 @@ namespace PoseTrack.Cli;
 /// <summary>Reading still images with clear errors.</summary>
 internal static class ImageFiles
 {
-    public static readonly string[] Extensions = [".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"];
-
-    public static bool LooksLikeImage(string path) => Extensions.Contains(Path.GetExtension(path).ToLowerInvariant());
-
     /// <summary>Reads a BGR image; throws <see cref="PoseTrackException"/> naming the file when it is missing, empty or not an image.</summary>
     public static Mat Read(string path)
     {

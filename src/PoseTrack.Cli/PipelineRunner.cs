@@ -160,10 +160,4 @@ internal static class PipelineRunner
     {
         public void Dispose() { if (!aborted.IsCancellationRequested) source.Dispose(); }
     }
-
-    /// <summary>IProgress that runs the callback on the reporting thread (Progress&lt;T&gt; would post to the thread pool).</summary>
-    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
-    }
 }

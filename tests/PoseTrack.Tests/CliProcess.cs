@@ -23,7 +23,10 @@ internal static class CliProcess
     }
 
     /// <summary>Starts the command without waiting (for signal tests); standard input is closed, as under CI.</summary>
-    public static Process Start(string workingDirectory, params string[] args)
+    public static Process Start(string workingDirectory, params string[] args) => StartWithEnvironment(workingDirectory, null, args);
+
+    /// <summary><see cref="Start"/> with extra environment variables (TMPDIR, …).</summary>
+    public static Process StartWithEnvironment(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -33,6 +36,7 @@ internal static class CliProcess
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>()) psi.Environment[k] = v;
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "posetrack.dll"));
         foreach (var a in args) psi.ArgumentList.Add(a);
         var p = Process.Start(psi)!;

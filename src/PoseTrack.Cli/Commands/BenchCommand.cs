@@ -37,7 +37,7 @@ internal static class BenchCommand
             cmd.Options.Add(o);
         models.AddTo(cmd);
 
-        cmd.SetAction((r, ct) => CliErrors.GuardAsync(async () =>
+        cmd.SetAction((r, ct) => CliErrors.GuardAsync(ct, async token =>
         {
             var path = r.GetValue(input) ?? throw new PoseTrackException("bench needs --input VIDEO");
             var jsonPath = r.GetValue(json);
@@ -79,9 +79,9 @@ internal static class BenchCommand
                 MemoryCheckpointFrame = r.GetValue(checkpoint),
                 WarmUpFrames = r.GetValue(warmup),
                 OutputDirectory = keep,
-                Log = q ? null : new Progress(line => Console.Error.WriteLine($"bench: {line}")),
+                Log = q ? null : new SynchronousProgress<string>(line => Console.Error.WriteLine($"bench: {line}")),
             };
-            var report = await PoseBenchmark.RunAsync(options, ct).ConfigureAwait(false);
+            var report = await PoseBenchmark.RunAsync(options, token).ConfigureAwait(false);
             Print(report);
             if (jsonPath is not null)
             {
@@ -90,7 +90,7 @@ internal static class BenchCommand
                 report.WriteJson(w);
             }
             return CliErrors.Ok;
-        }));
+        }, handleCtrlC: true));
         return cmd;
     }
 
@@ -177,10 +177,5 @@ internal static class BenchCommand
             last = section;
         }
         AnsiConsole.Write(table);
-    }
-
-    private sealed class Progress(Action<string> report) : IProgress<string>
-    {
-        public void Report(string value) => report(value);
     }
 }

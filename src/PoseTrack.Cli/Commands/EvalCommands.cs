@@ -28,7 +28,7 @@ internal static class EvalCommands
         var models = new ModelArgs();
         cmd.Options.Add(annotations); cmd.Options.Add(images); cmd.Options.Add(results); cmd.Options.Add(gtBoxes); cmd.Options.Add(quiet);
         models.AddTo(cmd);
-        cmd.SetAction((r, ct) => CliErrors.GuardAsync(() =>
+        cmd.SetAction((r, ct) => CliErrors.GuardAsync(ct, token =>
         {
             using var loggers = Logging.Create(r.GetValue(quiet), false);
             var gt = CocoKeypointsFile.Load(r.GetValue(annotations)!);
@@ -37,20 +37,23 @@ internal static class EvalCommands
             var resultsPath = r.GetValue(results)!;
             OutputPaths.EnsureWritable(resultsPath);
             using var estimator = PoseEstimator.Create(models.Build(r, loggers));
+            if (estimator.Skeleton.Count != CocoKeypointsFile.JointCount)
+                throw new PoseTrackException($"COCO keypoint AP needs a COCO-17 pose model; {estimator.PoseModelName} outputs {estimator.Skeleton.Name}");
             bool useGt = r.GetValue(gtBoxes);
+            // GT boxes by image, looked up once (crowd regions are not persons to estimate).
+            var gtBoxesByImage = gt.Annotations.Where(a => !a.IsCrowd).ToLookup(a => a.ImageId);
 
             var found = new List<CocoKeypointResult>();
             var sw = Stopwatch.StartNew();
             foreach (var image in gt.Images)
             {
-                ct.ThrowIfCancellationRequested();
+                token.ThrowIfCancellationRequested();
                 var path = Path.Combine(imageDir, image.FileName);
                 using var mat = ImageFiles.Read(path);
                 IReadOnlyList<Person> persons;
                 if (useGt)
                 {
-                    var boxes = gt.Annotations
-                        .Where(a => a.ImageId == image.Id && !a.IsCrowd)
+                    var boxes = gtBoxesByImage[image.Id]
                         .Select(a => new PersonDetection(new BoxF((float)a.Bbox.X, (float)a.Bbox.Y, (float)a.Bbox.Width, (float)a.Bbox.Height), 1f))
                         .ToList();
                     persons = estimator.EstimateInBoxes(mat, boxes);
@@ -60,10 +63,11 @@ internal static class EvalCommands
             }
             CocoResultsFile.Write(resultsPath, found);
             var stats = CocoKeypointEvaluator.Evaluate(gt, found);
-            Console.Error.WriteLine($"{gt.Images.Count} images, {found.Count} persons in {sw.Elapsed.TotalSeconds:F1} s; results: {resultsPath}");
+            if (!r.GetValue(quiet))
+                Console.Error.WriteLine($"{gt.Images.Count} images, {found.Count} persons in {sw.Elapsed.TotalSeconds:F1} s; results: {resultsPath}");
             Console.WriteLine(stats.FormatSummary());
             return Task.FromResult(CliErrors.Ok);
-        }));
+        }, handleCtrlC: true));
         return cmd;
     }
 
@@ -74,12 +78,13 @@ internal static class EvalCommands
         var hyp = new Option<string>("--hyp") { Description = "Tracker output, MOTChallenge text", Required = true };
         var noClass = new Option<bool>("--no-class-filter") { Description = "Do not read column 8 as a class (MOT15 3-D files)" };
         cmd.Options.Add(gt); cmd.Options.Add(hyp); cmd.Options.Add(noClass);
-        cmd.SetAction(r => CliErrors.Guard(() =>
+        // Text files only: no OpenCV runtime needed.
+        cmd.SetAction((r, ct) => CliErrors.GuardAsync(ct, _ =>
         {
             var metrics = MotEvaluator.EvaluateFiles(r.GetValue(gt)!, r.GetValue(hyp)!, !r.GetValue(noClass));
             Console.WriteLine(metrics.Summary());
-            return CliErrors.Ok;
-        }));
+            return Task.FromResult(CliErrors.Ok);
+        }, native: false));
         return cmd;
     }
 }

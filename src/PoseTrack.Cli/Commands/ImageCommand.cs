@@ -35,12 +35,20 @@ internal static class ImageCommand
             if (files.Count == 0) throw new PoseTrackException($"folder has no files: {input}");
 
             var outPath = r.GetValue(output);
+            var jsonPath = r.GetValue(json);
+            // Drawing over the input would destroy the user's pictures.
+            if (folder)
+            {
+                if (outPath is not null && Path.GetFullPath(outPath).TrimEnd('/') == Path.GetFullPath(input).TrimEnd('/'))
+                    throw new PoseTrackException($"--output {outPath} is the input folder: the drawn images would replace the originals (choose another folder)");
+                OutputPaths.EnsureDistinct(("--output", outPath), ("--json", jsonPath));
+            }
+            else OutputPaths.EnsureDistinct(("the input", input), ("--output", outPath), ("--json", jsonPath));
             if (outPath is not null)
             {
                 if (folder) { if (!Directory.Exists(outPath)) Directory.CreateDirectory(outPath); }
                 else OutputPaths.EnsureWritable(outPath);
             }
-            var jsonPath = r.GetValue(json);
             if (jsonPath is not null) OutputPaths.EnsureWritable(jsonPath);
 
             using var estimator = PoseEstimator.Create(models.Build(r, loggers));

@@ -290,36 +290,11 @@ internal static class ModelsCommand
     // ---------------------------------------------------------------- shared
 
     /// <summary>
-    /// Runs a models command: <see cref="PoseTrackException"/> → one line and its exit code; Ctrl+C (when handled) cancels the
-    /// command, which cleans up its temporary files, then exits 130. Unlike the pipeline commands, no native runtime is needed.
+    /// Runs a models command: one line and an exit code for failures; Ctrl+C (when handled) cancels the command, which
+    /// cleans up its temporary files, then exits 130. Unlike the pipeline commands, no native runtime is needed.
     /// </summary>
-    private static async Task<int> Guard(CancellationToken ct, Func<CancellationToken, Task<int>> body, bool handleCtrlC = false)
-    {
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            if (cts.IsCancellationRequested) return; // second Ctrl+C: exit at once
-            e.Cancel = true;
-            cts.Cancel();
-        };
-        if (handleCtrlC) Console.CancelKeyPress += onCancel;
-        try
-        {
-            return await body(cts.Token).ConfigureAwait(false);
-        }
-        catch (PoseTrackException e) { return CliErrors.Report(e.Message, e.ExitCode); }
-        catch (OperationCanceledException) { return CliErrors.Report("interrupted", CliErrors.Interrupted); }
-        catch (Exception e)
-        {
-            Console.Error.WriteLine($"posetrack: internal error: {e.GetType().Name}: {e.Message}");
-            if (Environment.GetEnvironmentVariable("POSETRACK_DEBUG") == "1") Console.Error.WriteLine(e);
-            return CliErrors.Internal;
-        }
-        finally
-        {
-            if (handleCtrlC) Console.CancelKeyPress -= onCancel;
-        }
-    }
+    private static Task<int> Guard(CancellationToken ct, Func<CancellationToken, Task<int>> body, bool handleCtrlC = false) =>
+        CliErrors.GuardAsync(ct, body, handleCtrlC, native: false);
 
     private static string Dash(string? s) => string.IsNullOrWhiteSpace(s) ? "-" : s;
 

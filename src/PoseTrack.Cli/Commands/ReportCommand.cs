@@ -29,7 +29,7 @@ internal static class ReportCommand
         foreach (var o in new Option[] { output, video, noThumbs, maxThumbs, switchFrames, switchPixels, shortTrack, jump, quiet })
             cmd.Options.Add(o);
 
-        cmd.SetAction((r, ct) => CliErrors.GuardAsync(() =>
+        cmd.SetAction((r, ct) => CliErrors.GuardAsync(ct, token =>
         {
             var logPath = r.GetValue(log)!;
             var outPath = r.GetValue(output) ?? DefaultOutput(logPath);
@@ -41,7 +41,7 @@ internal static class ReportCommand
                 ShortTrackFrames = r.GetValue(shortTrack),
                 JumpBoxHeights = r.GetValue(jump),
             };
-            var result = ReportWriter.Write(logPath, outPath, r.GetValue(video), !r.GetValue(noThumbs), options, ct);
+            var result = ReportWriter.Write(logPath, outPath, r.GetValue(video), !r.GetValue(noThumbs), options, token);
             foreach (var w in result.Warnings) Console.Error.WriteLine($"posetrack: warning: {w}");
             if (!r.GetValue(quiet))
             {
@@ -50,7 +50,7 @@ internal static class ReportCommand
                     $"report: {result.OutputPath} ({result.Bytes / 1024.0:F0} KB): {a.Summary.FramesLogged} frames, {a.Tracks.Count} tracks, {a.Issues.Count} suspected problems"));
             }
             return Task.FromResult(CliErrors.Ok);
-        }));
+        }, handleCtrlC: true, native: r.GetValue(video) is not null && !r.GetValue(noThumbs)));
         return cmd;
     }
 

@@ -35,7 +35,8 @@ internal readonly struct LoadMeter
         return Math.Max(0, (busySeconds - own) / wall);
     }
 
-    private static TimeSpan OwnCpu()
+    /// <summary>CPU time this process has used so far (all threads).</summary>
+    internal static TimeSpan OwnCpu()
     {
         using var self = Process.GetCurrentProcess();
         return self.TotalProcessorTime;

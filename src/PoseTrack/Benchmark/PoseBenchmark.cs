@@ -177,7 +177,7 @@ public static class PoseBenchmark
                 if (p.FramesDone % 1000 == 0) o.Log?.Report($"pipeline: frame {p.FramesDone}, {p.Fps:F1} fps, working set {WorkingSetMb():F0} MiB");
             });
             var pipeline = new PosePipeline(estimator, o.Pipeline with { MaxFrames = frames });
-            var cpu0 = CpuTime();
+            var cpu0 = LoadMeter.OwnCpu();
             long alloc0 = GC.GetTotalAllocatedBytes();
             var load = LoadMeter.Start();
             long start = Stopwatch.GetTimestamp();
@@ -204,7 +204,7 @@ public static class PoseBenchmark
         LoadMeter load, long allocatedAtStart)
     {
         double allocatedKb = (GC.GetTotalAllocatedBytes() - allocatedAtStart) / 1024.0;
-        double cpuMs = (CpuTime() - cpuAtStart).TotalMilliseconds;
+        double cpuMs = (LoadMeter.OwnCpu() - cpuAtStart).TotalMilliseconds;
         double total = Stopwatch.GetElapsedTime(start, lastTicks).TotalSeconds;
         double steady = Stopwatch.GetElapsedTime(firstTicks, lastTicks).TotalSeconds;
         double fps = frames > 1 && steady > 0 ? (frames - 1) / steady : total > 0 ? frames / total : 0;
@@ -406,7 +406,7 @@ public static class PoseBenchmark
             var det = estimator.DetectorInternal;
             var pose = estimator.PoseInternal;
 
-            var cpu0 = CpuTime();
+            var cpu0 = LoadMeter.OwnCpu();
             long alloc0 = GC.GetTotalAllocatedBytes();
             var load = LoadMeter.Start();
             long start = Stopwatch.GetTimestamp(), first = 0, last = 0, n = 0;
@@ -437,12 +437,6 @@ public static class PoseBenchmark
         }
     }
 
-    private static TimeSpan CpuTime()
-    {
-        using var self = Process.GetCurrentProcess();
-        return self.TotalProcessorTime;
-    }
-
     private static double WorkingSetMb()
     {
         using var self = Process.GetCurrentProcess();
@@ -465,12 +459,6 @@ public static class PoseBenchmark
         try { ort = OrtEnv.Instance().GetVersionString(); }
         catch (Exception e) when (e is OnnxRuntimeException or DllNotFoundException or EntryPointNotFoundException) { ort = "unknown"; }
         return new MachineFigures(Environment.ProcessorCount, cpu, RuntimeInformation.OSDescription, RuntimeInformation.FrameworkDescription, ort, provider);
-    }
-
-    /// <summary>IProgress that runs the callback on the reporting thread.</summary>
-    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
     }
 
     /// <summary>The session settings that matter for speed, as the report names them.</summary>

@@ -28,14 +28,14 @@ internal static class HtmlReport
     internal const int MaxIssueRows = 1000;
 
     /// <summary>Renders the page.</summary>
-    public static string Render(RunAnalysis a, ThumbnailSet? thumbnails, string? title = null)
+    public static string Render(RunAnalysis a, ThumbnailSet? thumbnails)
     {
         ArgumentNullException.ThrowIfNull(a);
         var h = a.Log.Header;
         var sb = new StringBuilder(64 * 1024);
         string name = Path.GetFileName(h.Input.TrimEnd('/', '\\'));
         if (string.IsNullOrEmpty(name)) name = h.Input;
-        title ??= $"PoseTrack report: {name}";
+        string title = $"PoseTrack report: {name}";
 
         sb.Append("<!DOCTYPE html>\n<html lang=\"en\" data-ok=\"pending\">\n<head>\n<meta charset=\"utf-8\">\n")
           .Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
@@ -264,11 +264,11 @@ internal static class HtmlReport
         var s = a.Series;
         if (s.Frame.Length == 0) { sb.Append("<p class=\"muted\">No frames.</p></section>\n"); return; }
         sb.Append("<div class=\"plots\">");
-        LinePlot(sb, "People per frame", s.Frame, [.. s.People.Select(p => (double)p)], "0", "#2e6fbd", zeroBased: true);
-        LinePlot(sb, "Mean keypoint confidence", s.Frame, s.MeanConfidence, "0.00", "#2a9d5c", zeroBased: true, yMaxAtLeast: 1);
+        LinePlot(sb, "People per frame", s.Frame, [.. s.People.Select(p => (double)p)], "0", "#2e6fbd");
+        LinePlot(sb, "Mean keypoint confidence", s.Frame, s.MeanConfidence, "0.00", "#2a9d5c", yMaxAtLeast: 1);
         var rates = s.LoggedFps.Where(double.IsFinite).ToArray();
         if (rates.Length > 1 && rates.Max() - rates.Min() > 0.01 * rates.Max())
-            LinePlot(sb, "Logged frames per second of video time", s.Frame, s.LoggedFps, "0.#", "#b5651d", zeroBased: true);
+            LinePlot(sb, "Logged frames per second of video time", s.Frame, s.LoggedFps, "0.#", "#b5651d");
         else if (rates.Length > 0)
             sb.Append(I($"<p class=\"muted\">Logged frame rate is constant at {rates[0]:0.##} per second of video time (no plot).</p>"));
         sb.Append("</div></section>\n");
@@ -276,7 +276,7 @@ internal static class HtmlReport
 
     /// <summary>An SVG line plot over frame numbers; longer series are averaged into buckets with a min–max band.</summary>
     internal static void LinePlot(StringBuilder sb, string title, long[] frames, double[] values, string fmt, string colour,
-        bool zeroBased, double yMaxAtLeast = 0)
+        double yMaxAtLeast = 0)
     {
         const double W = 620, H = 180, L = 44, R = 10, T = 26, B = 28;
         int n = frames.Length;
@@ -296,7 +296,7 @@ internal static class HtmlReport
             at[b] = (frames[i0] + frames[i1 - 1]) / 2.0;
         }
         var finite = values.Where(double.IsFinite).ToArray();
-        double yMin = zeroBased || finite.Length == 0 ? 0 : finite.Min();
+        const double yMin = 0;   // every plot here counts or rates from zero
         double yMax = Math.Max(finite.Length == 0 ? 1 : finite.Max(), yMaxAtLeast);
         if (yMax <= yMin) yMax = yMin + 1;
         double x0 = frames[0], x1 = Math.Max(frames[^1], frames[0] + 1);
@@ -314,7 +314,6 @@ internal static class HtmlReport
         // Min–max band when buckets hold more than one frame.
         if (n > buckets)
         {
-            var band = new StringBuilder();
             var upper = new List<string>(); var lower = new List<string>();
             for (int b = 0; b < buckets; b++)
             {

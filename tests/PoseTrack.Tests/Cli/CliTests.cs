@@ -83,6 +83,29 @@ public sealed class CliTests
         Assert.Equal(17, persons[0].GetProperty("keypoints").GetArrayLength());
     }
 
+    [Fact]
+    public void Image_NeverDrawsOverItsInput()
+    {
+        var dir = TestData.TempDir();
+        var images = Path.Combine(dir, "in");
+        Directory.CreateDirectory(images);
+        var original = Path.Combine(images, "a.jpg");
+        File.Copy(TestData.Shared("data", "coco", "000000000785.jpg"), original);
+        var bytes = File.ReadAllBytes(original);
+
+        var file = CliProcess.Run(dir, "image", original, "--output", original, "-q");
+        var folder = CliProcess.Run(dir, "image", images, "--output", images, "-q");
+        foreach (var r in new[] { file, folder })
+        {
+            Assert.Equal(2, r.ExitCode);
+            Assert.StartsWith("posetrack: error: ", r.Stderr, StringComparison.Ordinal);
+        }
+        Assert.Contains("the same file", file.Stderr);
+        Assert.Contains("input folder", folder.Stderr);
+        Assert.Equal(bytes, File.ReadAllBytes(original));
+        Assert.Equal(["a.jpg"], Directory.GetFiles(images).Select(Path.GetFileName));
+    }
+
     [Theory]
     [InlineData("missing.mp4", "not found")]
     [InlineData("empty.mp4", "empty")]

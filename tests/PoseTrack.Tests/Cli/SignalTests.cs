@@ -48,6 +48,36 @@ public sealed class SignalTests
     }
 
     [Fact]
+    public void CtrlC_DuringBench_Exits130_AndRemovesItsTemporaryOutputs()
+    {
+        // bench writes its videos and logs to a temporary folder; Ctrl+C must reach it so that folder is removed.
+        var dir = TestData.TempDir();
+        var tmp = Directory.CreateDirectory(Path.Combine(dir, "tmp")).FullName;
+        using var p = CliProcess.StartWithEnvironment(dir, new Dictionary<string, string> { ["TMPDIR"] = tmp },
+            "bench", "--input", TestData.Shared("data", "video", "vtest_10s.mp4"), "--sections", "pipeline", "--loop", "--frames", "100000", "-q");
+        try
+        {
+            var until = DateTime.UtcNow.AddMinutes(2);
+            while (!Directory.EnumerateFiles(tmp, "*.jsonl", SearchOption.AllDirectories).Any())
+            {
+                if (p.HasExited) Assert.Fail($"bench ended early: {p.StandardError.ReadToEnd()}");
+                Assert.True(DateTime.UtcNow < until, "bench never started writing");
+                Thread.Sleep(100);
+            }
+            Signal(p, "INT");
+            Assert.True(p.WaitForExit(60_000), "no exit after Ctrl+C");
+        }
+        finally
+        {
+            if (!p.HasExited) p.Kill(entireProcessTree: true);   // a bench of 100,000 frames must not outlive the test
+        }
+        Assert.Equal(130, p.ExitCode);
+        // Only the bench's own folder counts (the runtime keeps its diagnostics socket in TMPDIR too).
+        var left = Directory.EnumerateDirectories(tmp, "posetrack-bench-*").ToList();
+        Assert.True(left.Count == 0, $"left behind: {string.Join(", ", Directory.EnumerateFileSystemEntries(tmp, "*", SearchOption.AllDirectories))}");
+    }
+
+    [Fact]
     public void Sigkill_LeavesEveryCompleteJsonLineValid()
     {
         var dir = TestData.TempDir();
