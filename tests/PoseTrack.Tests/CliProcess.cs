@@ -1,23 +1,32 @@
+using System.ComponentModel;
 using System.Diagnostics;
 
 namespace PoseTrack.Tests;
 
-/// <summary>Runs the real <c>posetrack</c> command (built next to the tests) as a child process.</summary>
+/// <summary>
+/// Runs child processes for the tests: the real <c>posetrack</c> command (built next to the tests), or any program
+/// (node, Chromium, bash). Output is read while the process runs; on timeout the whole process tree is killed.
+/// </summary>
 internal static class CliProcess
 {
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
     public static Result Run(string workingDirectory, params string[] args) => Run(workingDirectory, TimeSpan.FromMinutes(3), args);
 
-    public static Result Run(string workingDirectory, TimeSpan timeout, params string[] args)
+    public static Result Run(string workingDirectory, TimeSpan timeout, params string[] args) =>
+        RunProgram("dotnet", [PosetrackDll, .. args], timeout, workingDirectory);
+
+    /// <summary>Runs <paramref name="program"/> (a path, or a name on PATH) with standard input closed and waits for it.</summary>
+    public static Result RunProgram(string program, IEnumerable<string> args, TimeSpan timeout, string? workingDirectory = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
-        using var p = Start(workingDirectory, args);
+        using var p = StartProgram(program, args, workingDirectory, environment);
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         if (!p.WaitForExit(timeout))
         {
             p.Kill(entireProcessTree: true);
-            throw new TimeoutException($"posetrack {string.Join(' ', args)} did not finish within {timeout}");
+            throw new TimeoutException($"{program} {string.Join(' ', args)} did not finish within {timeout}");
         }
         return new Result(p.ExitCode, stdout.Result, stderr.Result);
     }
@@ -26,20 +35,26 @@ internal static class CliProcess
     public static Process Start(string workingDirectory, params string[] args) => StartWithEnvironment(workingDirectory, null, args);
 
     /// <summary><see cref="Start"/> with extra environment variables (TMPDIR, …).</summary>
-    public static Process StartWithEnvironment(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args)
+    public static Process StartWithEnvironment(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args) =>
+        StartProgram("dotnet", [PosetrackDll, .. args], workingDirectory, environment);
+
+    private static string PosetrackDll => Path.Combine(AppContext.BaseDirectory, "posetrack.dll");
+
+    private static Process StartProgram(string program, IEnumerable<string> args, string? workingDirectory, IReadOnlyDictionary<string, string>? environment)
     {
-        var psi = new ProcessStartInfo("dotnet")
+        var psi = new ProcessStartInfo(program)
         {
-            WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        if (workingDirectory is not null) psi.WorkingDirectory = workingDirectory;
         foreach (var (k, v) in environment ?? new Dictionary<string, string>()) psi.Environment[k] = v;
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "posetrack.dll"));
         foreach (var a in args) psi.ArgumentList.Add(a);
-        var p = Process.Start(psi)!;
+        Process p;
+        try { p = Process.Start(psi) ?? throw new InvalidOperationException($"{program} did not start"); }
+        catch (Win32Exception e) { throw new InvalidOperationException($"'{program}' must be installed (on PATH) for this test", e); }
         p.StandardInput.Close();
         return p;
     }

@@ -168,9 +168,7 @@ public sealed class CliTests
     public void CorruptModel_IsNamedWithItsChecksum()
     {
         var dir = TestData.TempDir();
-        var models = Path.Combine(dir, "models");
-        Directory.CreateDirectory(models);
-        foreach (var f in Directory.GetFiles(TestData.ModelsDir)) File.Copy(f, Path.Combine(models, Path.GetFileName(f)));
+        var models = PoseTrack.Tests.Hardening.HardeningCli.CopyModels(dir);
         var pose = Path.Combine(models, "movenet_singlepose_lightning_192.onnx"); // the default pose model
         File.SetAttributes(pose, FileAttributes.Normal);
         var bytes = File.ReadAllBytes(pose);

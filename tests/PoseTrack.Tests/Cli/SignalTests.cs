@@ -39,12 +39,8 @@ public sealed class SignalTests
         var lines = File.ReadAllLines(Path.Combine(dir, "o.jsonl"));
         Assert.InRange(lines.Length, 10, 100);
         foreach (var l in lines) using (JsonDocument.Parse(l)) { }
-        using var cap = new VideoCapture(Path.Combine(dir, "o.mp4"));
-        Assert.True(cap.IsOpened(), "the video written before Ctrl+C must be playable");
-        int frames = 0;
-        using var m = new Mat();
-        while (cap.Read(m) && !m.Empty()) frames++;
-        Assert.Equal(lines.Length - 1, frames);
+        // The video written before Ctrl+C is playable, with one frame per JSON frame line.
+        Assert.Equal(lines.Length - 1, VideoProbe.Frames(Path.Combine(dir, "o.mp4")));
     }
 
     [Fact]

@@ -283,15 +283,9 @@ public class CocoEvaluatorTests
 
         var mine = CocoKeypointEvaluator.Evaluate(gt, CocoResultsFile.Load(resPath)).ToArray();
 
-        var psi = new ProcessStartInfo(node) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { script, GtPath, resPath, "--stats" }) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stdoutTask = p.StandardOutput.ReadToEndAsync();
-        var stderrTask = p.StandardError.ReadToEndAsync();
-        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
-            await p.WaitForExitAsync(timeout.Token);
-        string stdout = await stdoutTask;
-        Assert.True(p.ExitCode == 0, $"reference evaluator failed ({p.ExitCode}): {await stderrTask}");
+        var run = CliProcess.RunProgram(node, [script, GtPath, resPath, "--stats"], TimeSpan.FromSeconds(60));
+        string stdout = run.Stdout;
+        Assert.True(run.ExitCode == 0, $"reference evaluator failed ({run.ExitCode}): {run.Stderr}");
 
         var printed = Regex.Matches(stdout, @"\] = (-?\d+\.\d{3})\s*$", RegexOptions.Multiline)
             .Select(m => double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).ToArray();

@@ -309,29 +309,11 @@ public class MotEvaluatorTests
     private static Dictionary<string, double> RunReference(string gt, string hyp)
     {
         var script = TestData.Shared("tools", "mota.js");
-        var psi = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(script);
-        psi.ArgumentList.Add(gt);
-        psi.ArgumentList.Add(hyp);
-        Process p;
-        try
-        {
-            p = Process.Start(psi) ?? throw new InvalidOperationException("node did not start");
-        }
-        catch (Win32Exception e)
-        {
-            throw new InvalidOperationException("Node.js ('node') must be on PATH to run the reference MOT evaluator", e);
-        }
-        using (p)
-        {
-            var stderr = p.StandardError.ReadToEndAsync();
-            var stdout = p.StandardOutput.ReadToEnd();
-            Assert.True(p.WaitForExit(60_000), "reference evaluator timed out");
-            Assert.True(p.ExitCode == 0, $"mota.js exited {p.ExitCode}: {stderr.Result}");
-            return stdout.Trim().Split(' ')
-                .Select(kv => kv.Split('='))
-                .ToDictionary(kv => kv[0], kv => double.Parse(kv[1], CultureInfo.InvariantCulture));
-        }
+        var r = CliProcess.RunProgram("node", [script, gt, hyp], TimeSpan.FromSeconds(60));
+        Assert.True(r.ExitCode == 0, $"mota.js exited {r.ExitCode}: {r.Stderr}");
+        return r.Stdout.Trim().Split(' ')
+            .Select(kv => kv.Split('='))
+            .ToDictionary(kv => kv[0], kv => double.Parse(kv[1], CultureInfo.InvariantCulture));
     }
 }
 

@@ -13,30 +13,9 @@ internal static class HardeningCli
     /// </summary>
     public static CliProcess.Result RunWithFileSizeLimit(string dir, int kib, params string[] args)
     {
-        var psi = new ProcessStartInfo("bash")
-        {
-            WorkingDirectory = dir,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add($"ulimit -f {kib} && exec dotnet \"$@\"");
-        psi.ArgumentList.Add("bash");
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "posetrack.dll"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.Environment["DOTNET_EnableWriteXorExecute"] = "0";
-        using var p = Process.Start(psi)!;
-        p.StandardInput.Close();
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(TimeSpan.FromMinutes(2)))
-        {
-            p.Kill(entireProcessTree: true);
-            throw new TimeoutException($"posetrack {string.Join(' ', args)} did not finish within 2 minutes");
-        }
-        return new CliProcess.Result(p.ExitCode, stdout.Result, stderr.Result);
+        return CliProcess.RunProgram("bash",
+            ["-c", $"ulimit -f {kib} && exec dotnet \"$@\"", "bash", Path.Combine(AppContext.BaseDirectory, "posetrack.dll"), .. args],
+            TimeSpan.FromMinutes(2), dir, new Dictionary<string, string> { ["DOTNET_EnableWriteXorExecute"] = "0" });
     }
 
     /// <summary>The non-empty lines of stderr.</summary>

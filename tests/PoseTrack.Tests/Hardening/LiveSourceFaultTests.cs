@@ -61,10 +61,7 @@ public sealed class LiveSourceFaultTests(ITestOutputHelper output)
         }
         var content = JsonLinesReader.ReadAll(Path.Combine(dir, "out.jsonl"));
         Assert.Equal(15, content.Frames.Count);
-        using var cap = new VideoCapture(Path.Combine(dir, "out.mkv"));
-        int n = 0;
-        using (var m = new Mat()) while (cap.Read(m) && !m.Empty()) n++;
-        Assert.Equal(15, n);
+        Assert.Equal(15, VideoProbe.Frames(Path.Combine(dir, "out.mkv")));
     }
 
     [Fact]
@@ -92,7 +89,8 @@ public sealed class LiveSourceFaultTests(ITestOutputHelper output)
             output.WriteLine($"returned {clock.Elapsed.TotalSeconds:F1} s after abort");
             Assert.Same(run, finished);
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"the run waited {clock.Elapsed.TotalSeconds:F1} s for the blocked read");
+            // The blocked read lasts 20 s: well under that means the run did not wait for it (with room for a busy machine).
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(12), $"the run waited {clock.Elapsed.TotalSeconds:F1} s for the blocked read");
         }
         Assert.Equal(10, JsonLinesReader.ReadAll(Path.Combine(dir, "out.jsonl")).Frames.Count);
     }

@@ -57,11 +57,7 @@ public sealed class StageFaultTests(ITestOutputHelper output)
         // Every frame that passed the faulty stage before the fault was finished downstream and written.
         Assert.Equal(FaultFrame, n);
         Assert.Equal(Enumerable.Range(0, n).Select(i => (long)i), content.Frames.Select(f => f.Frame));
-        using var cap = new VideoCapture(Path.Combine(dir, "out.mp4"));
-        Assert.True(cap.IsOpened(), "the video written before the fault must be finalised and playable");
-        int frames = 0;
-        using var m = new Mat();
-        while (cap.Read(m) && !m.Empty()) frames++;
-        Assert.Equal(n, frames);
+        // The video written before the fault is finalised and playable.
+        Assert.Equal(n, VideoProbe.Frames(Path.Combine(dir, "out.mp4")));
     }
 }

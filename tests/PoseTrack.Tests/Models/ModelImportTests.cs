@@ -116,9 +116,9 @@ public sealed class ModelImportTests(ITestOutputHelper output)
     {
         // models.json is a folder: the model file is moved in, the manifest rename fails, and the file must go again.
         var dir = TestData.TempDir("models");
-        var e = Assert.ThrowsAny<Exception>(() =>
+        Directory.CreateDirectory(Path.Combine(dir, "models.json"));
+        var e = Assert.Throws<PoseTrackException>(() =>
         {
-            Directory.CreateDirectory(Path.Combine(dir, "models.json"));
             ModelInstaller.Register(dir, new ModelEntry { Name = "x", File = "x.onnx", Task = "pose", Input = new ModelInputSize(8, 8) }, [1, 2, 3], null, false, default);
         });
         output.WriteLine(e.Message);

@@ -93,12 +93,17 @@ public sealed class DecoderTests
     {
         // Original: left shoulder (5) at column 10. The mirrored crop shows it as the right shoulder (6) at column W-1-10,
         // one pixel off as the Simple Baselines flip shift expects.
+        // The two views differ in strength, so a merge that did nothing (or forgot to mirror or swap) would show.
         var original = new float[17 * H * W];
         var flipped = new float[17 * H * W];
-        original[5 * H * W + 20 * W + 10] = 1f;
+        original[5 * H * W + 20 * W + 10] = 0.6f;
         flipped[6 * H * W + 20 * W + (W - 1 - 9)] = 1f;
+        // A peak only the mirrored view has: the left wrist (9) at column 30, seen as the right wrist (10).
+        flipped[10 * H * W + 40 * W + (W - 1 - 29)] = 0.8f;
         HeatmapDecoder.MergeFlipped(original, flipped, 17, H, W, Skeleton.Coco17);
-        Assert.Equal(1f, original[5 * H * W + 20 * W + 10], 5);
+        Assert.Equal(0.8f, original[5 * H * W + 20 * W + 10], 5);    // (0.6 + 1.0) / 2
+        Assert.Equal(0.4f, original[9 * H * W + 40 * W + 30], 5);    // (0 + 0.8) / 2, on the left wrist's own channel
+        Assert.Equal(0f, original[6 * H * W + 20 * W + 10], 5);      // nothing leaks into the other side's channel
         var kp = DecodeOne(original.AsSpan(5 * H * W, H * W).ToArray())[0];
         Assert.Equal(40f, kp.X, 3);
     }

@@ -32,33 +32,21 @@ internal static class Chromium
     public static Result Run(string url, TimeSpan timeout, params string[] extra)
     {
         var profile = TestData.TempDir("chromium-profile");
-        var psi = new ProcessStartInfo(Path())
+        string[] args =
+        [
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-extensions",
+            "--hide-scrollbars", $"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0", .. extra, url,
+        ];
+        try
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in new[]
-                 {
-                     "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
-                     "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-extensions",
-                     "--hide-scrollbars", $"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0",
-                 })
-            psi.ArgumentList.Add(a);
-        foreach (var a in extra) psi.ArgumentList.Add(a);
-        psi.ArgumentList.Add(url);
-        using var p = Process.Start(psi)!;
-        p.StandardInput.Close();
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(timeout))
-        {
-            p.Kill(entireProcessTree: true);
-            throw new TimeoutException($"chromium {string.Join(' ', extra)} {url} did not finish within {timeout}");
+            var r = CliProcess.RunProgram(Path(), args, timeout);
+            return new Result(r.ExitCode, r.Stdout, r.Stderr);
         }
-        try { Directory.Delete(profile, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-        return new Result(p.ExitCode, stdout.Result, stderr.Result);
+        finally
+        {
+            try { Directory.Delete(profile, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
     }
 
     /// <summary>The page's console messages (and uncaught errors) that Chromium logged to stderr.</summary>

@@ -8,12 +8,8 @@ public sealed class VideoFileSinkTests
 {
     private static (long Read, long Property, int Width, int Height, double Fps) Probe(string path)
     {
-        using var cap = new VideoCapture(path);
-        Assert.True(cap.IsOpened(), $"cannot reopen {path}");
-        long n = 0;
-        using var m = new Mat();
-        while (cap.Read(m) && !m.Empty()) n++;
-        return (n, (long)cap.Get(VideoCaptureProperties.FrameCount), cap.FrameWidth, cap.FrameHeight, cap.Fps);
+        var v = VideoProbe.Read(path);
+        return (v.DecodedFrames, v.FrameCountProperty, v.Width, v.Height, v.Fps);
     }
 
     [Theory]

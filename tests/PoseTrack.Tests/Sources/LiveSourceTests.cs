@@ -28,7 +28,8 @@ public class LiveSourceTests
     public void Unreachable_stream_fails_fast()
     {
         var watch = Stopwatch.StartNew();
-        var e = Assert.Throws<PoseTrackException>(() => new StreamSource("http://127.0.0.1:9/x.mp4"));
+        // With a 60 s timeout, finishing within 15 s means the refusal was seen, not waited out.
+        var e = Assert.Throws<PoseTrackException>(() => new StreamSource("http://127.0.0.1:9/x.mp4", new FrameSourceOptions { StreamTimeout = TimeSpan.FromSeconds(60) }));
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"took {watch.Elapsed}");
         Assert.Equal("stream http://127.0.0.1:9/x.mp4 is unreachable (connection refused)", e.Message);
     }
