@@ -104,7 +104,7 @@ internal sealed class TopDownPoseEstimator : IDisposable
             else if (dims.Count == 2 && dims[0].Length == 3 && dims[1].Length == 3 && dims[0][1] == dims[1][1])
             {
                 _kind = OutputKind.Simcc; _joints = dims[0][1];
-                // simcc_x is the one whose length matches the input width's ratio; by name when the graph names them.
+                // Which output is x: by name when the graph says (simcc_x / simcc_y, either order); otherwise mmdeploy's order, x first.
                 int xi = _model.OutputNames[0].Contains("y", StringComparison.OrdinalIgnoreCase) && _model.OutputNames[1].Contains("x", StringComparison.OrdinalIgnoreCase) ? 1 : 0;
                 _simccXIndex = xi; _simccYIndex = 1 - xi;
             }
