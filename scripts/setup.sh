@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the native packages PoseTrack needs on Debian/Ubuntu (the OpenCV runtime links GTK 3).
+# Installs the native packages PoseTrack needs on Debian/Ubuntu: the OpenCV runtime links GTK 3; Debian's ffmpeg
+# decodes piped input (--input -) and makes the odd media the tests use.
 # Runs apt-get directly as root, through sudo otherwise; without either it prints the exact command and fails.
 set -euo pipefail
 
@@ -8,6 +9,7 @@ if ! ldconfig -p 2>/dev/null | grep -q 'libgtk-3\.so\.0'; then
   # Debian 13 / Ubuntu 24.04 renamed the package for the 64-bit time_t transition.
   if apt-cache show libgtk-3-0t64 >/dev/null 2>&1; then need+=(libgtk-3-0t64); else need+=(libgtk-3-0); fi
 fi
+command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || need+=(ffmpeg)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -eq 0 ]; then SUDO=""; elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo"; else
@@ -18,6 +20,6 @@ fi
 echo "setup: installing ${need[*]} ..." >&2
 $SUDO apt-get update -qq
 # apt-cache may not have known the t64 name before the update: decide again.
-if [ "${need[0]}" = "libgtk-3-0" ] && apt-cache show libgtk-3-0t64 >/dev/null 2>&1 && ! apt-cache show libgtk-3-0 2>/dev/null | grep -q '^Version'; then need=(libgtk-3-0t64); fi
+if [ "${need[0]}" = "libgtk-3-0" ] && apt-cache show libgtk-3-0t64 >/dev/null 2>&1 && ! apt-cache show libgtk-3-0 2>/dev/null | grep -q '^Version'; then need[0]=libgtk-3-0t64; fi
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 echo "setup: done" >&2
