@@ -24,9 +24,8 @@ internal static class PipelineRunner
         PipelineOptions pipelineOptions, FrameSourceOptions sourceOptions, bool quiet, ILoggerFactory loggers)
     {
         var log = loggers.CreateLogger("posetrack");
-        OutputPaths.EnsureDistinct(("--output", outputs.Video), ("--json", outputs.Json), ("--mot", outputs.Mot), ("--posetrack", outputs.PoseTrackJson));
-        foreach (var path in new[] { outputs.Video, outputs.Json, outputs.Mot, outputs.PoseTrackJson })
-            if (path is not null) OutputPaths.EnsureWritable(path);
+        // Before anything is opened: no output is the input or another output, and no other run is writing one.
+        OutputPaths.Check([("--input", input)], ("--output", outputs.Video), ("--json", outputs.Json), ("--mot", outputs.Mot), ("--posetrack", outputs.PoseTrackJson));
 
         using var stop = new CancellationTokenSource();
         using var abort = new CancellationTokenSource();

@@ -41,7 +41,7 @@ internal static class BenchCommand
         {
             var path = r.GetValue(input) ?? throw new PoseTrackException("bench needs --input VIDEO");
             var jsonPath = r.GetValue(json);
-            if (jsonPath is not null) OutputPaths.EnsureWritable(jsonPath);
+            OutputPaths.Check([("--input", path)], ("--json", jsonPath));
             var keep = r.GetValue(outDir);
             if (keep is not null && !Directory.Exists(keep)) throw new PoseTrackException($"output folder does not exist: {keep}");
             bool q = r.GetValue(quiet);

@@ -31,11 +31,11 @@ internal static class EvalCommands
         cmd.SetAction((r, ct) => CliErrors.GuardAsync(ct, token =>
         {
             using var loggers = Logging.Create(r.GetValue(quiet), false);
+            var resultsPath = r.GetValue(results)!;
+            OutputPaths.Check([("--annotations", r.GetValue(annotations))], ("--results", resultsPath));
             var gt = CocoKeypointsFile.Load(r.GetValue(annotations)!);
             var imageDir = r.GetValue(images)!;
             if (!Directory.Exists(imageDir)) throw new PoseTrackException($"images folder not found: {imageDir}");
-            var resultsPath = r.GetValue(results)!;
-            OutputPaths.EnsureWritable(resultsPath);
             using var estimator = PoseEstimator.Create(models.Build(r, loggers));
             if (estimator.Skeleton.Count != CocoKeypointsFile.JointCount)
                 throw new PoseTrackException($"COCO keypoint AP needs a COCO-17 pose model; {estimator.PoseModelName} outputs {estimator.Skeleton.Name}");

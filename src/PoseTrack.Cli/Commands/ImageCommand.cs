@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using OpenCvSharp;
 using PoseTrack.Core;
+using PoseTrack.Sinks;
 using PoseTrack.Rendering;
 
 namespace PoseTrack.Cli.Commands;
@@ -39,17 +40,12 @@ internal static class ImageCommand
             // Drawing over the input would destroy the user's pictures.
             if (folder)
             {
-                if (outPath is not null && Path.GetFullPath(outPath).TrimEnd('/') == Path.GetFullPath(input).TrimEnd('/'))
+                if (outPath is not null && Directory.Exists(outPath) && OutputSafety.IsSameFile(outPath, input))
                     throw new PoseTrackException($"--output {outPath} is the input folder: the drawn images would replace the originals (choose another folder)");
-                OutputPaths.EnsureDistinct(("--output", outPath), ("--json", jsonPath));
+                OutputPaths.Check([.. files.Select(f => ("the input", (string?)f))], ("--json", jsonPath));
+                if (outPath is not null && !Directory.Exists(outPath)) Directory.CreateDirectory(outPath);
             }
-            else OutputPaths.EnsureDistinct(("the input", input), ("--output", outPath), ("--json", jsonPath));
-            if (outPath is not null)
-            {
-                if (folder) { if (!Directory.Exists(outPath)) Directory.CreateDirectory(outPath); }
-                else OutputPaths.EnsureWritable(outPath);
-            }
-            if (jsonPath is not null) OutputPaths.EnsureWritable(jsonPath);
+            else OutputPaths.Check([("the input", input)], ("--output", outPath), ("--json", jsonPath));
 
             using var estimator = PoseEstimator.Create(models.Build(r, loggers));
             var renderer = new SkeletonRenderer();

@@ -21,16 +21,10 @@ public sealed class MotWriter : IDisposable
     /// <summary>Creates (or overwrites) the file at <paramref name="path"/>; <see cref="PoseTrackException"/> if it cannot.</summary>
     public MotWriter(string path)
     {
-        try
-        {
-            // Unbuffered file: the StreamWriter's buffer is the only one, so a flush is exactly one frame's writes.
-            _file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 0);
-            _writer = new StreamWriter(_file, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false)) { NewLine = "\n" };
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            throw new PoseTrackException($"cannot create MOT file '{path}': {e.Message}", inner: e);
-        }
+        // Unbuffered file (locked for this writer alone): the StreamWriter's buffer is the only one, so a flush is
+        // exactly one frame's writes.
+        _file = Sinks.OutputFile.Create(path, "MOT file");
+        _writer = new StreamWriter(_file, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false)) { NewLine = "\n" };
     }
 
     /// <summary>Writes to an open writer; it is disposed with this object unless <paramref name="leaveOpen"/>.</summary>

@@ -28,11 +28,50 @@ internal static class OutputFile
     /// Creates (or truncates) <paramref name="path"/> for writing, readable by other processes meanwhile so a
     /// report can follow a running job. Unbuffered: every Write is one system call, so a killed process leaves
     /// exactly the bytes of the Writes that returned.
+    /// The file is opened without truncating, locked for this writer alone (<see cref="FileIdentity.TryLockExclusive"/>),
+    /// and only then emptied: a second run aimed at a file another run is writing fails without touching it.
     /// </summary>
     public static FileStream Create(string path, string what)
     {
         var full = CheckWritablePath(path, what);
-        return Guard(path, what, () => new FileStream(full, FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 0));
+        var stream = Guard(path, what, () => new FileStream(full, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read, bufferSize: 0));
+        try
+        {
+            LockOrThrow(stream.SafeFileHandle, path, what);
+            Guard(path, what, () => { stream.SetLength(0); return 0; });
+            return stream;
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Opens <paramref name="path"/> only to hold the exclusive writer's lock for as long as the returned stream is
+    /// open, for outputs that a native library writes by name (the video). Creates the file if missing; <paramref
+    /// name="created"/> says so, so a failed start can remove it again.
+    /// </summary>
+    public static FileStream Lock(string path, string what, out bool created)
+    {
+        var full = CheckWritablePath(path, what);
+        created = !File.Exists(full);
+        var stream = Guard(path, what, () => new FileStream(full, FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0));
+        try { LockOrThrow(stream.SafeFileHandle, path, what); }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+        return stream;
+    }
+
+    /// <summary>Takes the writer's lock on an open output, or throws naming the file when another process holds it.</summary>
+    public static void LockOrThrow(Microsoft.Win32.SafeHandles.SafeFileHandle handle, string path, string what)
+    {
+        if (!FileIdentity.TryLockExclusive(handle))
+            throw new PoseTrackException($"Cannot write {what} '{path}': it is being written by another process.");
     }
 
     /// <summary>Runs an open/create call, turning the OS errors into a <see cref="PoseTrackException"/> naming the path.</summary>

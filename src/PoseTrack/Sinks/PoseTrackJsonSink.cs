@@ -77,8 +77,14 @@ public sealed class PoseTrackJsonSink : IFrameSink
         _fileName = new char[sequenceName.Length + 32];
         _fullPath = OutputFile.CheckWritablePath(path, What);
         _json = new Utf8JsonWriter(_buffer, JsonNumbers.WriterOptions);
-        _file = OutputFile.Guard(path, What, () => File.OpenHandle(_fullPath, FileMode.Create, FileAccess.ReadWrite, FileShare.Read));
-        try { WriteEmptyDocument(expectedFrames); }
+        // Opened without truncating, locked, then emptied: another run writing this file is never touched.
+        _file = OutputFile.Guard(path, What, () => File.OpenHandle(_fullPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read));
+        try
+        {
+            OutputFile.LockOrThrow(_file, path, What);
+            OutputFile.Guard(path, What, () => { RandomAccess.SetLength(_file, 0); return 0; });
+            WriteEmptyDocument(expectedFrames);
+        }
         catch { _file.Dispose(); _json.Dispose(); throw; }
     }
 

@@ -18,6 +18,7 @@ public sealed class VideoFileSink : IFrameSink
 {
     private const string What = "video output";
     private readonly VideoWriter _writer;
+    private readonly FileStream _lock;
     private readonly Mat _converted = new();
     private readonly Mat _resized = new();
     private readonly string _fullPath;
@@ -61,6 +62,9 @@ public sealed class VideoFileSink : IFrameSink
         Fps = double.IsFinite(fps) && fps > 0 ? fps : DefaultFps;
         // FFMPEG only: with "any backend" OpenCV falls back to its image-sequence writer, which fails with an
         // assertion instead of a clear "cannot open".
+        // OpenCV opens the file by name; this handle holds the writer's lock for the run, taken before OpenCV
+        // truncates anything, so a second run aimed at this file fails without touching it.
+        _lock = OutputFile.Lock(full, What, out bool created);
         _writer = new VideoWriter();
         bool ok;
         try { ok = _writer.Open(full, VideoCaptureAPIs.FFMPEG, OpenCvSharp.FourCC.FromString(FourCC), Fps, FrameSize); }
@@ -74,6 +78,8 @@ public sealed class VideoFileSink : IFrameSink
             string why = CanCreate(full, out var reason)
                 ? $"codec '{FourCC}' is not supported for '{System.IO.Path.GetExtension(path)}' by this OpenCV build (try --fourcc mp4v or MJPG, or an .mp4/.avi/.mkv name)"
                 : reason;
+            _lock.Dispose();
+            if (created) try { File.Delete(full); } catch (IOException) { }
             throw new PoseTrackException($"Cannot write video '{path}': {why}.");
         }
     }
@@ -160,6 +166,7 @@ public sealed class VideoFileSink : IFrameSink
         if (_disposed) return;
         _disposed = true;
         _writer.Dispose(); // releases (finalises) the file too when Complete was not called
+        _lock.Dispose();
         _converted.Dispose();
         _resized.Dispose();
     }
