@@ -81,10 +81,27 @@ internal static class EvalCommands
         // Text files only: no OpenCV runtime needed.
         cmd.SetAction((r, ct) => CliErrors.GuardAsync(ct, _ =>
         {
-            var metrics = MotEvaluator.EvaluateFiles(r.GetValue(gt)!, r.GetValue(hyp)!, !r.GetValue(noClass));
+            var gtRows = MotFile.Read(r.GetValue(gt)!, MotFileKind.GroundTruth, !r.GetValue(noClass));
+            var hypRows = MotFile.Read(r.GetValue(hyp)!, MotFileKind.Hypothesis, !r.GetValue(noClass));
+            if (FrameOverlapWarning(gtRows, hypRows) is { } warning) Console.Error.WriteLine($"posetrack: warning: {warning}");
+            var metrics = MotEvaluator.Evaluate(gtRows, hypRows);
             Console.WriteLine(metrics.Summary());
             return Task.FromResult(CliErrors.Ok);
         }, native: false));
         return cmd;
+    }
+
+    /// <summary>
+    /// Files numbered differently (0- vs 1-based, or one renumbered from a later start) still evaluate, to a
+    /// meaningless score: say so when they share fewer than half of the frames of the shorter one.
+    /// </summary>
+    internal static string? FrameOverlapWarning(IReadOnlyList<MotRecord> gt, IReadOnlyList<MotRecord> hyp)
+    {
+        var gtFrames = gt.Select(x => x.Frame).ToHashSet();
+        var hypFrames = hyp.Select(x => x.Frame).ToHashSet();
+        if (gtFrames.Count == 0 || hypFrames.Count == 0) return null;
+        int shared = gtFrames.Count(hypFrames.Contains);
+        if (shared * 2 >= Math.Min(gtFrames.Count, hypFrames.Count)) return null;
+        return $"ground truth (frames {gtFrames.Min()}-{gtFrames.Max()}) and hypothesis (frames {hypFrames.Min()}-{hypFrames.Max()}) share only {shared} frames: are both numbered by the same video's frames, from 1?";
     }
 }

@@ -9,7 +9,7 @@ namespace PoseTrack.Pipeline;
 /// </summary>
 internal sealed class FramePacket
 {
-    /// <summary>0-based index among the frames the source read.</summary>
+    /// <summary>0-based index of the frame in the source (frames skipped by --start or dropped still count).</summary>
     public long Index { get; init; }
     /// <summary>Timestamp in milliseconds from the source.</summary>
     public double TimeMs { get; init; }

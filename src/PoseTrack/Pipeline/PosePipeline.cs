@@ -160,18 +160,21 @@ public sealed class PosePipeline
     {
         try
         {
-            long index = 0;
+            // Frames keep their index in the source (with --start as in a full run; frames a live source drops leave
+            // gaps), so every output lines up with the video and its ground truth.
+            long index = 0, taken = 0;
             double startMs = _options.StartSeconds * 1000.0;
             // Files jump close to the start; the loop below reads the last stretch (and everything, for other sources).
-            if (startMs > 0 && source is ISeekableSource seekable) seekable.TrySeekBefore(startMs);
+            if (startMs > 0 && source is ISeekableSource seekable && seekable.TrySeekBefore(startMs)) index = seekable.NextFrameIndex;
             while (!stop.IsCancellationRequested)
             {
-                if (_options.MaxFrames is { } max && index >= max) break;
+                if (_options.MaxFrames is { } max && taken >= max) break;
                 var mat = pool.Rent();
                 long t0 = Stopwatch.GetTimestamp();
                 if (!source.Read(mat, out var timeMs)) { pool.Return(mat); break; }
-                if (timeMs < startMs) { pool.Return(mat); continue; }
+                if (timeMs < startMs) { pool.Return(mat); index++; continue; }
                 stats.Add(Stopwatch.GetTimestamp() - t0);
+                taken++;
                 var packet = new FramePacket { Index = index++, TimeMs = timeMs, Image = mat };
                 // File sources wait here when the pipeline is behind; live sources drop the oldest frame instead.
                 if (!output.TryWrite(packet))

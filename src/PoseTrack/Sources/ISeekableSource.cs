@@ -8,4 +8,7 @@ public interface ISeekableSource
     /// when the source cannot (it is then where it was, and the caller reads up to the time instead).
     /// </summary>
     bool TrySeekBefore(double timeMs);
+
+    /// <summary>The index in the source (0-based) of the frame the next read returns, also after a seek.</summary>
+    long NextFrameIndex { get; }
 }

@@ -68,8 +68,11 @@ public sealed class VideoFileSource : IFrameSource, IReportsEarlyEnd, ISeekableS
     /// <inheritdoc/>
     public SourceInfo Info { get; }
 
-    /// <summary>Frames delivered so far.</summary>
+    /// <summary>Frames delivered so far, counting those a seek skipped: the source index of the next frame.</summary>
     public long FramesRead { get; private set; }
+
+    /// <inheritdoc/>
+    public long NextFrameIndex => FramesRead;
 
     /// <summary>
     /// True once reading has ended before the frame count the container announced (truncated or corrupt file),
