@@ -14,7 +14,7 @@ internal static class CliErrors
 
     public static int Report(string message, int code = BadInput)
     {
-        Console.Error.WriteLine($"posetrack: error: {message}");
+        Console.Error.WriteLine($"posetrack: error: {Secrets.Redact(message)}");
         return code;
     }
 
@@ -55,8 +55,8 @@ internal static class CliErrors
         catch (OpenCVException e) { return Report($"OpenCV: {e.Message}", BadInput); }
         catch (Exception e)
         {
-            Console.Error.WriteLine($"posetrack: internal error: {e.GetType().Name}: {e.Message}");
-            if (Environment.GetEnvironmentVariable("POSETRACK_DEBUG") == "1") Console.Error.WriteLine(e);
+            Console.Error.WriteLine($"posetrack: internal error: {e.GetType().Name}: {Secrets.Redact(e.Message)}");
+            if (Environment.GetEnvironmentVariable("POSETRACK_DEBUG") == "1") Console.Error.WriteLine(Secrets.Redact(e.ToString()));
             return Internal;
         }
         finally

@@ -244,14 +244,14 @@ internal static class ModelsCommand
         public void Info(string line)
         {
             if (quiet) return;
-            if (_task is not null) AnsiConsole.MarkupLineInterpolated($"[grey]{line}[/]");
-            else Console.Error.WriteLine(line);
+            if (_task is not null) AnsiConsole.MarkupLineInterpolated($"[grey]{Secrets.Redact(line)}[/]");
+            else Console.Error.WriteLine(Secrets.Redact(line));
         }
 
         public void Warn(string line)
         {
-            if (_task is not null) AnsiConsole.MarkupLineInterpolated($"[yellow]warning:[/] {line}");
-            else Console.Error.WriteLine($"posetrack: warning: {line}");
+            if (_task is not null) AnsiConsole.MarkupLineInterpolated($"[yellow]warning:[/] {Secrets.Redact(line)}");
+            else Console.Error.WriteLine($"posetrack: warning: {Secrets.Redact(line)}");
         }
 
         public void Report(DownloadProgress p)

@@ -29,6 +29,7 @@ public sealed class StreamSource : IFrameSource
 
     private readonly VideoCapture _capture;
     private readonly string _url;
+    private readonly string _shown;   // the URL with its password hidden: the only form that reaches messages and outputs
     private readonly TimeSpan _timeout;
     private double _firstMs = double.NaN;
 
@@ -39,14 +40,15 @@ public sealed class StreamSource : IFrameSource
         options ??= new FrameSourceOptions();
         options.Validate();
         _url = url;
+        _shown = Secrets.Redact(url);
         _timeout = options.StreamTimeout;
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || string.IsNullOrEmpty(uri.Host))
-            throw new PoseTrackException($"stream {url} is not a valid URL");
+            throw new PoseTrackException($"stream {_shown} is not a valid URL");
 
         ProbeTcp(uri);
         _capture = OpenWithDeadline();
         var count = (long)_capture.FrameCount;
-        Info = new SourceInfo(url, _capture.FrameWidth, _capture.FrameHeight,
+        Info = new SourceInfo(_shown, _capture.FrameWidth, _capture.FrameHeight,
             FrameSourceOptions.UsableFps(_capture.Fps), count > 0 ? count : null, IsLive: true);
     }
 
@@ -69,13 +71,13 @@ public sealed class StreamSource : IFrameSource
         try { ok = _capture.Read(frame) && !frame.Empty(); }
         catch (OpenCVException e)
         {
-            throw new PoseTrackException($"stream {_url} failed: {e.Message.Split('\n')[0]}", inner: e);
+            throw new PoseTrackException($"stream {_shown} failed: {e.Message.Split('\n')[0]}", inner: e);
         }
         if (!ok)
         {
             if (Info.FrameCount is long n && FramesRead >= n) return false;
             throw new PoseTrackException(
-                $"stream {_url} stopped after {FramesRead} frames (connection lost or no frame within {_timeout.TotalSeconds:0.#} s)");
+                $"stream {_shown} stopped after {FramesRead} frames (connection lost or no frame within {_timeout.TotalSeconds:0.#} s)");
         }
 
         // Live streams start at an arbitrary presentation time; report time since the first frame.
@@ -98,12 +100,12 @@ public sealed class StreamSource : IFrameSource
         if (!open.Wait(_timeout + TimeSpan.FromSeconds(2)))
         {
             _ = open.ContinueWith(t => t.Result.Dispose(), TaskContinuationOptions.OnlyOnRanToCompletion);
-            throw new PoseTrackException($"stream {_url} cannot be opened: no answer within {_timeout.TotalSeconds:0.#} s");
+            throw new PoseTrackException($"stream {_shown} cannot be opened: no answer within {_timeout.TotalSeconds:0.#} s");
         }
         var capture = open.Result;
         if (capture.IsOpened() && capture.FrameWidth > 0 && capture.FrameHeight > 0) return capture;
         capture.Dispose();
-        throw new PoseTrackException($"stream {_url} is reachable but cannot be opened (not a video stream, "
+        throw new PoseTrackException($"stream {_shown} is reachable but cannot be opened (not a video stream, "
             + "or the OpenCV build lacks FFmpeg network support, as the official OpenCvSharp runtime does)");
     }
 
@@ -117,7 +119,7 @@ public sealed class StreamSource : IFrameSource
             return;
         var port = uri.IsDefaultPort ? defaultPort : uri.Port;
         if (port <= 0)
-            throw new PoseTrackException($"stream {_url} names no port");
+            throw new PoseTrackException($"stream {_shown} names no port");
 
         using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
         using var cts = new CancellationTokenSource(_timeout);
@@ -145,6 +147,6 @@ public sealed class StreamSource : IFrameSource
             problem = $"no answer within {_timeout.TotalSeconds:0.#} s";
         }
         if (problem is not null)
-            throw new PoseTrackException($"stream {_url} is unreachable ({problem})");
+            throw new PoseTrackException($"stream {_shown} is unreachable ({problem})");
     }
 }
