@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Packs the library and the tool, installs the tool from the local feed into a temporary tool path and runs it on
-# the sample video, then builds a fresh console project against the packed library with the README's snippet.
+# the sample video, checks its own models (verify) and a per-user install, then builds a fresh console project against
+# the packed library with the README's snippet. Needs python3 (standard library) for a loopback HTTP server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$(pwd)"
 work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+server=""
+trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"' EXIT
 
 rm -rf nupkg
 # Same version, new bits: drop earlier copies of our own packages from the NuGet caches so the checks below use
@@ -15,10 +17,20 @@ rm -rf "$gp/posetrack" "$gp/posetrack.tool"
 dotnet nuget locals http-cache --clear >/dev/null
 dotnet pack PoseTrack.sln -c Release -o nupkg -v quiet
 ls -la nupkg
+# Neither package carries an evaluation-only model or its manifest.
+for pkg in nupkg/PoseTrack.0*.nupkg nupkg/PoseTrack.Tool.0*.nupkg; do
+  if python3 -c 'import sys, zipfile; sys.exit(any("simplepose" in n or "models.evaluation" in n for n in zipfile.ZipFile(sys.argv[1]).namelist()))' "$pkg"; then :
+  else echo "package-check: $pkg carries an evaluation-only model" >&2; exit 1; fi
+done
 
 echo "package-check: installing the tool from ./nupkg"
 dotnet tool install --tool-path "$work/tools" --add-source "$root/nupkg" PoseTrack.Tool
 "$work/tools/posetrack" --version
+# The tool's per-user models folder and caches live in the temporary folder, never in the real home.
+export XDG_DATA_HOME="$work/data" XDG_CACHE_HOME="$work/cache"
+
+echo "package-check: models verify on the installed tool"
+"$work/tools/posetrack" models verify || { echo "package-check: the installed tool fails its own models verify" >&2; exit 1; }
 (cd "$work" && "$work/tools/posetrack" --input "$root/samples/data/vtest_10s.mp4" --max-frames 20 --json run.jsonl --output run.mp4 -q)
 test "$(wc -l < "$work/run.jsonl")" -eq 21 || { echo "package-check: expected 21 JSON lines" >&2; exit 1; }
 # A missing models folder is a clear error with exit code 2, not a crash.
@@ -28,6 +40,29 @@ rc=$?
 set -e
 grep -q "models folder not found" "$work/err.txt" && [ "$rc" -eq 2 ] || { echo "package-check: missing models folder gave rc=$rc: $(cat "$work/err.txt")" >&2; exit 1; }
 
+echo "package-check: models install from a loopback server lands in \$XDG_DATA_HOME/posetrack/models"
+mkdir -p "$work/serve"
+cp models/yolox_nano_humanart_416.onnx "$work/serve/model.onnx"
+sha="$(sha256sum "$work/serve/model.onnx" | cut -d' ' -f1)"
+python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$work/serve" > "$work/http.txt" 2>&1 &
+server=$!
+port=""
+for _ in $(seq 50); do
+  port="$(sed -n 's/.*port \([0-9]*\).*/\1/p' "$work/http.txt" | head -1)"
+  [ -n "$port" ] && break
+  sleep 0.1
+done
+[ -n "$port" ] || { echo "package-check: the loopback HTTP server did not start: $(cat "$work/http.txt")" >&2; exit 1; }
+(cd "$work" && "$work/tools/posetrack" models install yolox-tiny-humanart --url "http://127.0.0.1:$port/model.onnx" --sha256 "$sha" -q)
+test -f "$XDG_DATA_HOME/posetrack/models/yolox_tiny_humanart_416.onnx" \
+  || { echo "package-check: models install did not write $XDG_DATA_HOME/posetrack/models" >&2; exit 1; }
+"$work/tools/posetrack" models list | tee "$work/list.txt"
+grep -q "^yolox-tiny-humanart	.*	user$" "$work/list.txt" || { echo "package-check: models list does not show the user-installed model" >&2; exit 1; }
+"$work/tools/posetrack" models verify -q || { echo "package-check: models verify fails after a user install" >&2; exit 1; }
+(cd "$work" && "$work/tools/posetrack" --input "$root/samples/data/vtest_10s.mp4" --max-frames 3 --detector yolox-tiny-humanart --json user.jsonl -q)
+test "$(wc -l < "$work/user.jsonl")" -eq 4 || { echo "package-check: --detector yolox-tiny-humanart did not run" >&2; exit 1; }
+echo "package-check: user-installed model listed, verified and used by name"
+
 echo "package-check: a new console project using the PoseTrack package"
 dotnet new console -o "$work/app" --framework net10.0 >/dev/null
 cp samples/LibraryUsage/Program.cs "$work/app/Program.cs"
@@ -35,4 +70,7 @@ dotnet add "$work/app/app.csproj" package PoseTrack --source "$root/nupkg" >/dev
 out="$(dotnet run --project "$work/app/app.csproj" -- "$root/samples/data/people.jpg")"
 echo "$out"
 echo "$out" | grep -q "person at" || { echo "package-check: the library sample found no person" >&2; exit 1; }
+app_models="$(dirname "$(find "$work/app/bin" -name models.json -path '*/models/*' | head -1)")"
+! grep -q simplepose "$app_models/models.json" || { echo "package-check: the library's models.json lists an evaluation-only model" >&2; exit 1; }
+"$work/tools/posetrack" models verify --models "$app_models" -q || { echo "package-check: the library package's models fail verify" >&2; exit 1; }
 echo "package-check: ok"

@@ -10,7 +10,7 @@ namespace PoseTrack.Cli;
 /// <summary>The options every command that runs the models shares: models folder, models, device, threads, thresholds.</summary>
 internal sealed class ModelArgs
 {
-    public Option<string?> Models { get; } = new("--models") { Description = "Folder with models.json and the model files (default: the models shipped beside the binary)" };
+    public Option<string?> Models { get; } = new("--models") { Description = "Folder with models.json and the model files, used alone (default: the models shipped beside the binary, then those installed with 'posetrack models install' in $XDG_DATA_HOME/posetrack/models or ~/.local/share/posetrack/models; a shipped model wins a name clash)" };
     public Option<string?> Detector { get; } = new("--detector") { Description = "Person detector: rtmdet-nano (alias rtmdet), yolox-nano (alias yolox), or a path to an .onnx file" };
     public Option<string?> PoseModel { get; } = new("--pose-model") { Description = "Pose model: fast (movenet-lightning, default), accurate (movenet-thunder), a name from models.json, or a path to an .onnx file (heatmap, SimCC or MoveNet outputs)" };
     public Option<string> Device { get; } = new("--device") { Description = "Execution provider: auto, cpu, cuda, tensorrt", DefaultValueFactory = _ => "auto" };

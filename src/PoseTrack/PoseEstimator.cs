@@ -12,7 +12,7 @@ namespace PoseTrack;
 /// <summary>Settings for <see cref="PoseEstimator"/>; every member has a working default.</summary>
 public sealed record PoseEstimatorOptions
 {
-    /// <summary>Folder with <c>models.json</c>; null = the models shipped beside the binary.</summary>
+    /// <summary>Folder with <c>models.json</c>, used alone; null = the models shipped beside the binary plus the user-installed ones (<see cref="ModelManifest.Load"/>).</summary>
     public string? ModelsDirectory { get; init; }
     /// <summary>Detector name from the manifest or a path to an .onnx file; null = the manifest default.</summary>
     public string? Detector { get; init; }

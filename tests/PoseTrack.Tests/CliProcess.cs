@@ -16,6 +16,10 @@ internal static class CliProcess
     public static Result Run(string workingDirectory, TimeSpan timeout, params string[] args) =>
         RunProgram("dotnet", [PosetrackDll, .. args], timeout, workingDirectory);
 
+    /// <summary><see cref="Run(string, string[])"/> with extra environment variables (XDG_DATA_HOME, HOME, …).</summary>
+    public static Result RunWithEnvironment(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        RunProgram("dotnet", [PosetrackDll, .. args], TimeSpan.FromMinutes(3), workingDirectory, environment);
+
     /// <summary>Runs <paramref name="program"/> (a path, or a name on PATH) with standard input closed and waits for it.</summary>
     public static Result RunProgram(string program, IEnumerable<string> args, TimeSpan timeout, string? workingDirectory = null,
         IReadOnlyDictionary<string, string>? environment = null)

@@ -25,7 +25,10 @@ internal static class ModelsCommand
     }
 
     private static Option<string?> ModelsOption() =>
-        new("--models") { Description = "Models folder with models.json (default: the models shipped beside the binary)" };
+        new("--models") { Description = "Models folder with models.json, used alone (default: the models shipped beside the binary, then the user-installed ones in $XDG_DATA_HOME/posetrack/models or ~/.local/share/posetrack/models)" };
+
+    private static Option<string?> TargetOption() =>
+        new("--models") { Description = "Models folder to add the model to (default: the per-user folder $XDG_DATA_HOME/posetrack/models, else ~/.local/share/posetrack/models, which survives 'dotnet tool update')" };
 
     private static bool Rich => !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
 
@@ -41,21 +44,33 @@ internal static class ModelsCommand
         cmd.SetAction((r, ct) => Guard(ct, _ =>
         {
             if (r.GetValue(available)) ListCatalogue(r.GetValue(models));
-            else ListInstalled(ModelManifest.Load(r.GetValue(models)));
+            else ListInstalled(Load(r.GetValue(models)), explicitFolder: r.GetValue(models) is not null);
             return Task.FromResult(CliErrors.Ok);
         }));
         return cmd;
     }
 
-    private static void ListInstalled(ModelManifest manifest)
+    /// <summary>
+    /// The manifest a models command works on: the given folder alone, or the shipped models plus the user-installed ones, with a
+    /// warning for each user-installed model a shipped one of the same name hides.
+    /// </summary>
+    private static ModelManifest Load(string? folder)
+    {
+        var manifest = ModelManifest.Load(folder);
+        foreach (var m in manifest.Shadowed)
+            Console.Error.WriteLine($"posetrack: warning: the user-installed model '{m.Name}' in {manifest.UserModelsDirectory} is not used: a shipped model has that name, and shipped models win");
+        return manifest;
+    }
+
+    private static void ListInstalled(ModelManifest manifest, bool explicitFolder)
     {
         var checks = ModelVerifier.CheckAll(manifest);
-        string[] header = ["name", "task", "family", "skeleton", "input", "licence", "size", "sha256", "role"];
+        string[] header = ["name", "task", "family", "skeleton", "input", "licence", "size", "sha256", "role", "source"];
         var rows = checks.Select(c => new[]
         {
             c.Entry.Name, c.Entry.Task, Dash(c.Entry.Family), Dash(c.Entry.Skeleton), $"{c.Entry.Input.Width}x{c.Entry.Input.Height}",
             Dash(c.Entry.Licence), c.State == ModelFileState.Missing ? "-" : Rich ? Size(c.Size) : c.Size.ToString(CultureInfo.InvariantCulture),
-            c.StateText, Dash(Role(manifest, c.Entry)),
+            c.StateText, Dash(Role(manifest, c.Entry)), explicitFolder ? "folder" : c.Entry.UserInstalled ? "user" : "shipped",
         }).ToList();
         if (!Rich)
         {
@@ -63,11 +78,12 @@ internal static class ModelsCommand
             foreach (var row in rows) Console.WriteLine(string.Join('\t', row.Select(v => v.Replace('\t', ' '))));
             return;
         }
-        var table = new Table().Border(TableBorder.Rounded).Title($"models in {Markup.Escape(manifest.Directory)}");
+        var title = $"models in {manifest.Directory}" + (manifest.UserModelsDirectory is { } user ? $" and {user}" : "");
+        var table = new Table().Border(TableBorder.Rounded).Title(Markup.Escape(title));
         foreach (var h in header)
         {
             var column = new TableColumn(h);
-            if (h is not ("licence" or "role" or "family")) column.NoWrap();
+            if (h is not ("licence" or "role" or "family" or "source")) column.NoWrap();
             table.AddColumn(column);
         }
         for (int i = 0; i < rows.Count; i++)
@@ -97,7 +113,7 @@ internal static class ModelsCommand
     private static void ListCatalogue(string? modelsDir)
     {
         var dir = Path.GetFullPath(modelsDir ?? ModelManifest.DefaultDirectory());
-        var manifest = File.Exists(Path.Combine(dir, ManifestWriter.FileName)) ? ModelManifest.Load(dir) : null;
+        var manifest = File.Exists(Path.Combine(dir, ManifestWriter.FileName)) ? ModelManifest.Load(modelsDir) : null;
         string[] header = ["name", "task", "source", "installed", "description"];
         var rows = ModelCatalogue.All.Select(c => new[]
         {
@@ -128,7 +144,7 @@ internal static class ModelsCommand
         cmd.Options.Add(quiet);
         cmd.SetAction((r, ct) => Guard(ct, _ =>
         {
-            var manifest = ModelManifest.Load(r.GetValue(models));
+            var manifest = Load(r.GetValue(models));
             var checks = ModelVerifier.CheckAll(manifest);
             foreach (var c in checks)
             {
@@ -137,9 +153,10 @@ internal static class ModelsCommand
                 else CliErrors.Report(c.Describe());
             }
             int bad = checks.Count(c => !c.IsGood);
+            var where = manifest.Directory + (manifest.UserModelsDirectory is { } user ? $" and {user}" : "");
             if (bad > 0)
-                return Task.FromResult(CliErrors.Report($"{bad} of {checks.Count} model files in {manifest.Directory} failed verification"));
-            if (!r.GetValue(quiet)) Console.Error.WriteLine($"verified {checks.Count} models in {manifest.Directory}");
+                return Task.FromResult(CliErrors.Report($"{bad} of {checks.Count} model files in {where} failed verification"));
+            if (!r.GetValue(quiet)) Console.Error.WriteLine($"verified {checks.Count} models in {where}");
             return Task.FromResult(CliErrors.Ok);
         }));
         return cmd;
@@ -149,14 +166,14 @@ internal static class ModelsCommand
 
     private static Command ImportCommand()
     {
-        var cmd = new Command("import", "Convert a TensorFlow.js graph model (model.json + weight shards) to ONNX and add it to models.json as a pose model");
+        var cmd = new Command("import", "Convert a TensorFlow.js graph model (model.json + weight shards) to ONNX and add it as a pose model to the per-user models folder (or --models DIR)");
         var json = new Argument<string>("model.json") { Description = "The TFJS graph model's model.json (its weight shards beside it)" };
         var name = new Option<string>("--name") { Description = "Name of the new model (lower-case letters, digits, '.', '_', '-')", Required = true };
         var skeleton = new Option<string?>("--skeleton") { Description = "coco17 or mpii16 (default: from the number of keypoints the model outputs)" };
         var family = new Option<string?>("--family") { Description = "Model family to record (default: from the name, else the decoder)" };
         var float32 = new Option<bool>("--float32-weights") { Description = "Store float16 weights as float32 (twice the size, same results)" };
         var heads = new Option<bool>("--movenet-heads") { Description = "MoveNet only: also output its heatmaps, centre, regression and offset heads, for --centre-prior box / joints-in-box (as the shipped MoveNet models are converted)" };
-        var models = ModelsOption();
+        var models = TargetOption();
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Only warnings and errors" };
         cmd.Arguments.Add(json);
         foreach (var o in new Option[] { name, skeleton, family, float32, heads, models, quiet }) cmd.Options.Add(o);
@@ -187,9 +204,9 @@ internal static class ModelsCommand
 
     private static Command InstallCommand()
     {
-        var cmd = new Command("install", "Fetch a known model (see 'posetrack models list --available'), check it and add it to models.json");
+        var cmd = new Command("install", "Fetch a known model (see 'posetrack models list --available'), check it and add it to the per-user models folder (or --models DIR)");
         var name = new Argument<string>("name") { Description = "Catalogue name (movenet-lightning, movenet-thunder, rtmpose-t, ...)" };
-        var models = ModelsOption();
+        var models = TargetOption();
         var cache = new Option<string?>("--cache") { Description = "Cache folder for npm tarballs and downloads (default: ~/.cache/posetrack/npm or ~/.cache/posetrack/downloads)" };
         var url = new Option<string?>("--url") { Description = "Download from this address instead of the catalogue's (a mirror); download models only" };
         var sha = new Option<string?>("--sha256") { Description = "Expected sha256 of the download (overrides the catalogue's)" };

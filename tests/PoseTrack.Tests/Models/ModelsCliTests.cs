@@ -25,9 +25,11 @@ public sealed class ModelsCliTests(ITestOutputHelper output)
         var dir = ModelsTestUtil.CopyModels();
         var list = Run(dir, "models", "list", "--models", dir);
         Assert.Equal(0, list.ExitCode);
-        Assert.Equal("name\ttask\tfamily\tskeleton\tinput\tlicence\tsize\tsha256\trole", list.Stdout.Split('\n')[0]);
+        Assert.Equal("name\ttask\tfamily\tskeleton\tinput\tlicence\tsize\tsha256\trole\tsource", list.Stdout.Split('\n')[0]);
         var rows = Table(list.Stdout);
-        Assert.Equal(["rtmdet-nano", "yolox-nano", "simplepose-nano", "movenet-lightning", "movenet-thunder"], rows.Keys);
+        // models.json first, then the evaluation-only entries of models.evaluation.json.
+        Assert.Equal(["rtmdet-nano", "yolox-nano", "movenet-lightning", "movenet-thunder", "simplepose-nano"], rows.Keys);
+        Assert.All(rows.Values, r => Assert.Equal("folder", r["source"]));
         Assert.All(rows.Values, r => Assert.Equal("ok", r["sha256"]));
         Assert.Equal("default detector", rows["rtmdet-nano"]["role"]);
         Assert.Equal("default pose, preset fast", rows["movenet-lightning"]["role"]);

@@ -8,6 +8,10 @@ namespace PoseTrack.Tests.Models;
 /// <summary>Models folders to work on, folder snapshots, and tiny TFJS graph models shaped like pose models.</summary>
 internal static class ModelsTestUtil
 {
+    /// <summary>Number of entries in the repository's models.json (the packed models; the evaluation-only ones are in models.evaluation.json).</summary>
+    public static int ShippedCount =>
+        System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(TestData.ModelsDir, "models.json")))!["models"]!.AsArray().Count;
+
     /// <summary>A copy of the repository's models folder (every file, or only models.json).</summary>
     public static string CopyModels(bool manifestOnly = false)
     {
