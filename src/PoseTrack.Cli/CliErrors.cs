@@ -37,6 +37,8 @@ internal static class CliErrors
             cts.Cancel();
         };
         if (handleCtrlC) Console.CancelKeyPress += onCancel;
+        // SIGTERM acts like the first Ctrl+C for the commands that clean up; for the others it ends the process.
+        using var onTerminate = handleCtrlC ? Interrupts.OnTerminate(() => { if (!cts.IsCancellationRequested) cts.Cancel(); }) : null;
         try
         {
             if (native)

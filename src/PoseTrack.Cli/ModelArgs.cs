@@ -24,6 +24,8 @@ internal sealed class ModelArgs
     public Option<string> CentrePrior { get; } = new("--centre-prior") { Description = "MoveNet crops with several people: model (MoveNet's own choice), box (person centre nearest the detector box's) or joints-in-box (each joint's heatmap peak near the box, no centre); box and joints-in-box need the heads, which the shipped MoveNet models have (models import --movenet-heads for your own)", DefaultValueFactory = _ => "model" };
     public Option<string> Batching { get; } = new("--pose-batching") { Description = "auto (one batched run per frame when possible) or loop (one run per crop)", DefaultValueFactory = _ => "auto" };
 
+    public ModelArgs() => Limits.AtMost(Threads, Limits.Cores, Limits.CoresWhy);
+
     public void AddTo(Command command)
     {
         foreach (var o in new Option[] { Models, Detector, PoseModel, Device, Threads, DetThreshold, MinBox, Flip, Dark, PoseNms, Padding, Batching, CentrePrior })

@@ -34,6 +34,8 @@ internal sealed class PipelineArgs
     public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "No progress, only warnings, errors and the summary" };
     public Option<bool> Verbose { get; } = new("--verbose") { Description = "Debug log lines" };
 
+    public PipelineArgs() => Limits.AtMost(ChannelCapacity, Limits.MaxChannelCapacity, "each unit holds about six frames in memory; 4 is the default");
+
     public void AddTo(Command command)
     {
         foreach (var o in new Option[] { Input, Camera, Json, Mot, PoseTrackJson, Tracker, DetEvery, Smooth, MinCutoff, Beta, DCutoff,

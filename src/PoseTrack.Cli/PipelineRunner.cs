@@ -41,7 +41,7 @@ internal static class PipelineRunner
         }
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; OnInterrupt(); };
         Console.CancelKeyPress += onCancel;
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; OnInterrupt(); });
+        using var sigterm = Interrupts.OnTerminate(OnInterrupt);
 
         try
         {

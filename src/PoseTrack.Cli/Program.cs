@@ -3,6 +3,7 @@ using PoseTrack.Cli;
 using PoseTrack.Cli.Commands;
 
 FileSizeLimit.IgnoreSignal();
+Interrupts.Install();
 
 var root = new RootCommand("PoseTrack: real-time multi-person pose tracking (detector → top-down pose → OKS tracker → annotated video + JSON lines)");
 RunCommand.Configure(root);

@@ -33,6 +33,10 @@ internal static class BenchCommand
         var outDir = new Option<string?>("--output-dir") { Description = "Keep the annotated videos and JSON lines in this folder (default: a temporary folder, deleted)" };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress lines" };
         var models = new ModelArgs();
+        Limits.AtMost(detThreads, Limits.Cores, Limits.CoresWhy);
+        Limits.AtMost(poseThreads, Limits.Cores, Limits.CoresWhy);
+        Limits.AtMost(poseRuns, Limits.Cores, Limits.CoresWhy);
+        Limits.AtMost(capacity, Limits.MaxChannelCapacity, "each unit holds about six frames in memory; 4 is the default");
         foreach (var o in new Option[] { input, frames, loop, json, sections, detThreads, poseThreads, poseRuns, spin, capacity, checkpoint, warmup, outDir, quiet })
             cmd.Options.Add(o);
         models.AddTo(cmd);
