@@ -62,7 +62,7 @@ internal static class PipelineRunner
                 if (outputs.Show) sinks.Add(new PreviewWindowSink("posetrack", () => stop.Cancel()));
 
                 log.LogInformation("Input {Input}: {W}x{H} at {Fps:F2} fps{Frames}; models {Detector} + {Pose} on {Provider}",
-                    info.Description, info.Width, info.Height, info.Fps, info.FrameCount is { } n ? $", {n} frames" : "",
+                    info.Description, info.Width, info.Height, info.Fps, info.FrameCount is { } n ? $", {(info.FrameCountIsExact ? "" : "about ")}{n} frames" : "",
                     estimator.DetectorName, estimator.PoseModelName, estimator.Provider);
 
                 var pipeline = new PosePipeline(estimator, pipelineOptions, log);
@@ -72,6 +72,10 @@ internal static class PipelineRunner
                 var summary = await RunWithProgressAsync(pipeline, source, sinks, total, quiet, stop.Token, abort.Token).ConfigureAwait(false);
 
                 PrintSummary(summary, outputs, quiet);
+                if (!info.FrameCountIsExact && info.FrameCount is { } estimate && summary.SourceProblem is null && !summary.Stopped
+                    && pipelineOptions.StartSeconds == 0 && pipelineOptions.MaxFrames is null && summary.Frames != estimate)
+                    log.LogInformation("Read {Frames} frames to the end of {Input} (its container estimated {Estimate} from duration and rate)",
+                        summary.Frames, info.Description, estimate);
                 if (summary.SourceProblem is not null)
                     return CliErrors.Report($"input {info.Description}: {summary.SourceProblem}; the {summary.Frames} frames before it were written");
                 if (summary.Frames == 0 && !summary.Stopped && pipelineOptions.StartSeconds > 0)

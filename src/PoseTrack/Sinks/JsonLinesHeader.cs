@@ -28,7 +28,7 @@ public sealed record JsonLinesHeader(
 
     /// <summary>A header for a run over <paramref name="source"/> starting now.</summary>
     public static JsonLinesHeader For(SourceInfo source, string? detectorModel, string? poseModel, Skeleton skeleton)
-        => new(Secrets.Redact(source.Description), source.Width, source.Height, source.Fps, source.FrameCount,
+        => new(Secrets.Redact(source.Description), source.Width, source.Height, source.Fps, source.FrameCountIsExact ? source.FrameCount : null,
                detectorModel, poseModel, skeleton, DateTimeOffset.UtcNow);
 }
 

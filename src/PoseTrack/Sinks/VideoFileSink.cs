@@ -23,6 +23,7 @@ public sealed class VideoFileSink : IFrameSink
     private readonly Mat _resized = new();
     private readonly string _fullPath;
     private bool _completed, _disposed;
+    private double? _firstMs;   // timestamp of the first frame: the file's time 0
 
     /// <summary>The output path as given.</summary>
     public string Path { get; }
@@ -135,9 +136,22 @@ public sealed class VideoFileSink : IFrameSink
             Cv2.Resize(frame, _resized, FrameSize, 0, 0, InterpolationFlags.Area);
             frame = _resized;
         }
-        _writer.Write(frame);
-        FramesWritten++;
+        // Constant-rate file, source of any rate: a frame is repeated until the next one's timestamp (one that
+        // stands for 100 ms in a 30 fps file is written three times), so a variable-frame-rate input keeps its
+        // duration instead of playing faster. Every frame is written at least once (none is lost; timestamps that
+        // do not increase count as unknown), so a constant-rate input gives exactly one file frame per frame.
+        _firstMs ??= result.TimeMs;
+        long due = (long)Math.Round((result.TimeMs - _firstMs.Value) * Fps / 1000.0);
+        long copies = Math.Clamp(due - FramesWritten + 1, 1, Math.Max(1, (long)Math.Ceiling(Fps * MaxHoldSeconds)));
+        for (long i = 0; i < copies; i++)
+        {
+            _writer.Write(frame);
+            FramesWritten++;
+        }
     }
+
+    /// <summary>Longest a frame is held in the file when the next one comes late (a stalled stream): seconds.</summary>
+    private const double MaxHoldSeconds = 10;
 
     /// <summary>
     /// Releases the writer, which writes the container's trailer so the file is complete, then checks that the file

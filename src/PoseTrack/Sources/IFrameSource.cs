@@ -9,7 +9,14 @@ namespace PoseTrack.Sources;
 /// <param name="Fps">Frames per second (a default when the source does not say).</param>
 /// <param name="FrameCount">Number of frames when known (files, folders), else null.</param>
 /// <param name="IsLive">True for cameras and streams: frames may be dropped to keep latency bounded.</param>
-public sealed record SourceInfo(string Description, int Width, int Height, double Fps, long? FrameCount, bool IsLive);
+public sealed record SourceInfo(string Description, int Width, int Height, double Fps, long? FrameCount, bool IsLive)
+{
+    /// <summary>
+    /// False when <see cref="FrameCount"/> is the container's estimate (duration × rate: MPEG-TS, Matroska, WebM…),
+    /// which a complete file may well not reach (variable frame rate); only an exact count makes an early end an error.
+    /// </summary>
+    public bool FrameCountIsExact { get; init; } = true;
+}
 
 /// <summary>A sequence of BGR frames. Not thread-safe: one reader.</summary>
 public interface IFrameSource : IDisposable

@@ -56,7 +56,7 @@ public sealed class VideoFileSource : IFrameSource, IReportsEarlyEnd, ISeekableS
 
             var count = (long)_capture.FrameCount;
             Info = new SourceInfo(path, width, height, FrameSourceOptions.UsableFps(_capture.Fps),
-                count > 0 ? count : null, IsLive: false);
+                count > 0 ? count : null, IsLive: false) { FrameCountIsExact = CountsFrames(path) };
         }
         catch
         {
@@ -78,7 +78,15 @@ public sealed class VideoFileSource : IFrameSource, IReportsEarlyEnd, ISeekableS
     /// True once reading has ended before the frame count the container announced (truncated or corrupt file),
     /// or because decoding failed.
     /// </summary>
-    public bool StoppedEarly => _ended && (_failure is not null || FramesRead < (Info.FrameCount ?? 0));
+    public bool StoppedEarly => _ended && (_failure is not null || (Info.FrameCountIsExact && FramesRead < (Info.FrameCount ?? 0)));
+
+    /// <summary>
+    /// Containers that record their number of frames (FFmpeg's <c>nb_frames</c>: the MP4/MOV sample table, the AVI
+    /// header). For the others (MPEG-TS, Matroska/WebM, FLV, raw streams) FFmpeg estimates the count from duration ×
+    /// nominal rate, which a complete variable-frame-rate file falls short of (a 55-frame .ts announced 175).
+    /// </summary>
+    private static bool CountsFrames(string path) =>
+        System.IO.Path.GetExtension(path).ToLowerInvariant() is ".mp4" or ".m4v" or ".mov" or ".3gp" or ".3g2" or ".avi";
 
     /// <summary>One line for the user when <see cref="StoppedEarly"/>, else null.</summary>
     public string? EarlyEnd => !StoppedEarly ? null
