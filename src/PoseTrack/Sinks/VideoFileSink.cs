@@ -24,6 +24,7 @@ public sealed class VideoFileSink : IFrameSink
     private readonly string _fullPath;
     private bool _completed, _disposed;
     private double? _firstMs;   // timestamp of the first frame: the file's time 0
+    private long _lastLength;   // file size after the last frame that grew it
 
     /// <summary>The output path as given.</summary>
     public string Path { get; }
@@ -148,6 +149,41 @@ public sealed class VideoFileSink : IFrameSink
             _writer.Write(frame);
             FramesWritten++;
         }
+        if (RefusedWrite() is { } reason) StopAfterRefusal(reason, result.Index);
+    }
+
+    /// <summary>
+    /// OpenCV's writer does not report a refused write (it only logs it), so the file is watched instead: while it
+    /// grows all is well; when a frame leaves its size unchanged (normal: the muxer buffers) the file is at the
+    /// process's file-size limit, or its file system has no room for the next buffer, the write was refused. One
+    /// fstat per frame, a statvfs only on frames that did not grow the file. Null while writing works.
+    /// </summary>
+    private string? RefusedWrite()
+    {
+        long length = _lock.Length;
+        if (length > _lastLength) { _lastLength = length; return null; }
+        if (DiskSpace.FileSizeLimit() is { } limit && length >= limit)
+            return "the file reached the file-size limit (ulimit -f)";
+        if (DiskSpace.Available(_fullPath) is { } free && free < DiskSpace.FullBelowBytes)
+            return "no space left on device";
+        return null;
+    }
+
+    /// <summary>
+    /// Ends the file at once after a refused write, so the run stops at the first refusal instead of encoding the
+    /// rest of the input into nothing: releases the writer (what was written stays playable where the container
+    /// allows: .mkv/.avi; an .mp4 needs its index written at the end and does not open) and says which.
+    /// </summary>
+    private void StopAfterRefusal(string reason, long frame)
+    {
+        _completed = true;
+        _writer.Release();
+        bool playable;
+        using (var check = new VideoCapture(_fullPath, VideoCaptureAPIs.FFMPEG))
+            playable = check.IsOpened() && check.Grab();
+        throw new PoseTrackException($"Writing {What} '{Path}' failed at frame {frame}: {reason}; " + (playable
+            ? "the frames written before it stay playable"
+            : $"the file is not playable ({System.IO.Path.GetExtension(Path)} keeps its index at the end; .mkv or .avi keep what was written)"));
     }
 
     /// <summary>Longest a frame is held in the file when the next one comes late (a stalled stream): seconds.</summary>

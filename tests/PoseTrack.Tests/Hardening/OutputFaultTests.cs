@@ -91,11 +91,29 @@ public sealed class OutputFaultTests
     [InlineData("o.mp4")]
     [InlineData("o.mkv")]
     [InlineData("o.avi")]
-    public void VideoOverAFileSizeLimit_IsAnError_NotASilentBrokenFile(string name)
+    public void VideoOverAFileSizeLimit_StopsTheRunAtTheFirstRefusedWrite_AndSaysWhatIsPlayable(string name)
     {
         var dir = TestData.TempDir();
-        var r = RunWithFileSizeLimit(dir, 256, "--input", Video, "--output", name, "-q");
-        AssertOneErrorLine(r, "video output", name);
+        var r = RunWithFileSizeLimit(dir, 256, "--input", Video, "--output", name, "--json", "o.jsonl", "-q");
+        var line = AssertOneErrorLine(r, "video output", name, "failed at frame", "file-size limit");
+        // Stopped there, not after processing the whole input: the JSON lines (written after the video for each
+        // frame) end just before the refused frame.
+        int refusedAt = int.Parse(System.Text.RegularExpressions.Regex.Match(line, @"failed at frame (\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        var frames = JsonLinesReader.ReadAll(Path.Combine(dir, "o.jsonl")).Frames.Count;
+        Assert.Equal(refusedAt, frames);
+        Assert.True(frames < 100, $"{frames} frames processed after the refusal at {refusedAt}");
+        if (name.EndsWith(".mp4", StringComparison.Ordinal))
+        {
+            // Its index would have been written last: the message says it does not play, and it does not.
+            Assert.Contains("not playable", line);
+            using var capture = new OpenCvSharp.VideoCapture(Path.Combine(dir, name));
+            Assert.False(capture.IsOpened() && capture.Grab());
+        }
+        else
+        {
+            Assert.Contains("stay playable", line);
+            Assert.InRange(VideoProbe.Frames(Path.Combine(dir, name)), 1, refusedAt);
+        }
     }
 
     [Fact]
@@ -108,9 +126,11 @@ public sealed class OutputFaultTests
         try
         {
             var r = Run(dir, "--input", Video, "--output", Path.Combine("small", "o.mp4"), "--json", "o.jsonl", "-q");
-            AssertOneErrorLine(r, "video output", "o.mp4");
-            // The other output lost nothing.
-            Assert.Equal(100, JsonLinesReader.ReadAll(Path.Combine(dir, "o.jsonl")).Frames.Count);
+            AssertOneErrorLine(r, "video output", "o.mp4", "no space left on device");
+            // The run stopped at the refusal; the other output holds every frame processed until then, all valid.
+            var frames = JsonLinesReader.ReadAll(Path.Combine(dir, "o.jsonl")).Frames;
+            Assert.InRange(frames.Count, 1, 99);
+            Assert.Equal(Enumerable.Range(0, frames.Count).Select(i => (long)i), frames.Select(f => f.Frame));
         }
         finally { Exec("umount", small); }
     }
