@@ -21,16 +21,22 @@ internal static class Limits
     /// <summary>Adds a check that the option's value (when given) is at most <paramref name="max"/>.</summary>
     public static void AtMost(Option<int> option, int max, string why) => option.Validators.Add(result =>
     {
-        if (result.Tokens.Count > 0 && result.GetValueOrDefault<int>() is var v && v > max)
-            result.AddError($"{option.Name}: {v} is more than {max} ({why})");
+        if (Parsed<int>(result) is { } v && v > max) result.AddError($"{option.Name}: {v} is more than {max} ({why})");
     });
 
     /// <inheritdoc cref="AtMost(Option{int}, int, string)"/>
     public static void AtMost(Option<int?> option, int max, string why) => option.Validators.Add(result =>
     {
-        if (result.Tokens.Count > 0 && result.GetValueOrDefault<int?>() is { } v && v > max)
-            result.AddError($"{option.Name}: {v} is more than {max} ({why})");
+        if (Parsed<int?>(result) is { } v && v > max) result.AddError($"{option.Name}: {v} is more than {max} ({why})");
     });
+
+    /// <summary>The value the user gave, or null when none was given or it does not parse (that error is reported on its own).</summary>
+    private static int? Parsed<T>(System.CommandLine.Parsing.OptionResult result)
+    {
+        if (result.Tokens.Count == 0) return null;
+        try { return result.GetValueOrDefault<T>() is int v ? v : null; }
+        catch (InvalidOperationException) { return null; }
+    }
 
     /// <summary>The reason given for a per-core limit.</summary>
     public static string CoresWhy => $"this machine has {Cores} cores";

@@ -20,6 +20,9 @@ internal sealed record RunOutputs(string? Video, string? Json, string? Mot, stri
 /// </summary>
 internal static class PipelineRunner
 {
+    /// <summary>Longest the frames in flight may take to finish after Ctrl+C or SIGTERM (the rest of 2 s closes the outputs).</summary>
+    private static readonly TimeSpan DrainLimit = TimeSpan.FromSeconds(1.2);
+
     public static async Task<int> RunAsync(string input, RunOutputs outputs, PoseEstimatorOptions estimatorOptions,
         PipelineOptions pipelineOptions, FrameSourceOptions sourceOptions, bool quiet, ILoggerFactory loggers)
     {
@@ -36,6 +39,9 @@ internal static class PipelineRunner
             {
                 Console.Error.WriteLine("posetrack: stopping: finishing the frames in flight (press Ctrl+C again to quit now)");
                 stop.Cancel();
+                // Draining is bounded so a stop is honoured within 2 s however slow the machine: after this the run
+                // ends at the last complete frame (every output still closed and valid), as on a second press.
+                abort.CancelAfter(DrainLimit);
             }
             else abort.Cancel();
         }
