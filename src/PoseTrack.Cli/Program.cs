@@ -3,6 +3,7 @@ using PoseTrack.Cli;
 using PoseTrack.Cli.Commands;
 
 FileSizeLimit.IgnoreSignal();
+StandardStreams.EnsureOpen();
 
 var root = new RootCommand("PoseTrack: real-time multi-person pose tracking (detector → top-down pose → OKS tracker → annotated video + JSON lines)");
 RunCommand.Configure(root);
@@ -17,7 +18,7 @@ var parse = root.Parse(args);
 if (parse.Errors.Count > 0)
 {
     // Bad options are bad input: one line each, exit code 2 (System.CommandLine's own default is 1).
-    foreach (var error in parse.Errors) CliErrors.Report(error.Message);
+    foreach (var error in parse.Errors) CliErrors.Report(ParseErrors.Describe(error.Message));
     Console.Error.WriteLine("Run 'posetrack --help' for the options.");
     return CliErrors.BadInput;
 }
