@@ -12,6 +12,12 @@ internal static class CliErrors
     public const int BadInput = 2;
     public const int Interrupted = 130;
 
+    /// <summary>
+    /// Exit code of a run that ended normally or was stopped: a stop asked for in the preview window (q or Esc) is the
+    /// user's deliberate end of the run (0); a stop by Ctrl+C or SIGTERM is an interruption (130).
+    /// </summary>
+    public static int ForStop(bool stopped, bool quitInWindow) => stopped && !quitInWindow ? Interrupted : Ok;
+
     public static int Report(string message, int code = BadInput)
     {
         Console.Error.WriteLine($"posetrack: error: {Secrets.Redact(message)}");
@@ -50,6 +56,8 @@ internal static class CliErrors
             }
             return await body(cts.Token).ConfigureAwait(false);
         }
+        // The library names its ExecutionDevice property; the user typed --device.
+        catch (PoseTrackException e) when (e.Message.StartsWith("Device ", StringComparison.Ordinal)) { return Report("--device " + e.Message["Device ".Length..], e.ExitCode); }
         catch (PoseTrackException e) { return Report(e.Message, e.ExitCode); }
         catch (OperationCanceledException) { return Report("interrupted", Interrupted); }
         catch (Exception e) when (e is DllNotFoundException or TypeInitializationException && e.ToString().Contains("OpenCvSharpExtern", StringComparison.Ordinal))

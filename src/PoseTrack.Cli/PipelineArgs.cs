@@ -49,6 +49,7 @@ internal sealed class PipelineArgs
         var input = r.GetValue(Input);
         var camera = r.GetValue(Camera);
         if (input is not null && camera is not null) throw new PoseTrackException("give either --input or --camera, not both");
+        if (camera is < 0) throw new PoseTrackException($"--camera: {camera} is not a camera index (0 or more)");
         return camera is { } c ? c.ToString(System.Globalization.CultureInfo.InvariantCulture) : input;
     }
 
@@ -104,7 +105,7 @@ internal sealed class PipelineArgs
             MaxAgeFrames = maxAge,
             Overlay = overlay,
         };
-        options.Validate();
+        OptionNames.Check(options.Validate, OptionNames.Pipeline);
         double fps = r.GetValue(FolderFps);
         if (!(fps > 0) || double.IsInfinity(fps)) throw new PoseTrackException($"--fps must be a positive number (got {fps})");
         return options;

@@ -33,6 +33,7 @@ internal static class PipelineRunner
         using var stop = new CancellationTokenSource();
         using var abort = new CancellationTokenSource();
         int presses = 0;
+        bool quitInWindow = false;
         void OnInterrupt()
         {
             if (Interlocked.Increment(ref presses) == 1)
@@ -62,10 +63,11 @@ internal static class PipelineRunner
             {
                 if (outputs.Video is not null) sinks.Add(new VideoFileSink(outputs.Video, info.Width, info.Height, info.Fps, outputs.FourCc));
                 if (outputs.Json is not null)
-                    sinks.Add(new JsonLinesSink(outputs.Json, JsonLinesHeader.For(info, estimator.DetectorName, estimator.PoseModelName, estimator.Skeleton)));
+                    sinks.Add(new JsonLinesSink(outputs.Json, JsonLinesHeader.For(info, estimator.DetectorName, estimator.PoseModelName, estimator.Skeleton)
+                        with { VideoSize = sinks.OfType<VideoFileSink>().FirstOrDefault() is { WrittenSize: var v } ? (v.Width, v.Height) : null }));
                 if (outputs.Mot is not null) sinks.Add(new MotFileSink(outputs.Mot));
                 if (outputs.PoseTrackJson is not null) sinks.Add(new PoseTrackJsonSink(outputs.PoseTrackJson, estimator.Skeleton, Path.GetFileNameWithoutExtension(info.Description), info.FrameCount));
-                if (outputs.Show) sinks.Add(new PreviewWindowSink("posetrack", () => stop.Cancel()));
+                if (outputs.Show) sinks.Add(new PreviewWindowSink("posetrack", () => { quitInWindow = true; stop.Cancel(); }));
 
                 log.LogInformation("Input {Input}: {W}x{H} at {Fps:F2} fps{Frames}; models {Detector} + {Pose} on {Provider}",
                     info.Description, info.Width, info.Height, info.Fps, info.FrameCount is { } n ? $", {(info.FrameCountIsExact ? "" : "about ")}{n} frames" : "",
@@ -87,7 +89,7 @@ internal static class PipelineRunner
                 if (summary.Frames == 0 && !summary.Stopped && pipelineOptions.StartSeconds > 0)
                     return CliErrors.Report(string.Create(CultureInfo.InvariantCulture,
                         $"--start {pipelineOptions.StartSeconds} s is at or past the end of {info.Description}: no frames were processed"));
-                return summary.Stopped ? CliErrors.Interrupted : CliErrors.Ok;
+                return CliErrors.ForStop(summary.Stopped, Volatile.Read(ref quitInWindow) && presses == 0);
             }
             finally
             {

@@ -4,6 +4,7 @@ using PoseTrack.Cli.Commands;
 
 FileSizeLimit.IgnoreSignal();
 Interrupts.Install();
+StandardStreams.EnsureOpen();
 
 var root = new RootCommand("PoseTrack: real-time multi-person pose tracking (detector → top-down pose → OKS tracker → annotated video + JSON lines)");
 RunCommand.Configure(root);
@@ -17,9 +18,10 @@ root.Subcommands.Add(BenchCommand.Create());
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)
 {
-    // Bad options are bad input: one line each, exit code 2 (System.CommandLine's own default is 1).
-    foreach (var error in parse.Errors) CliErrors.Report(error.Message);
-    Console.Error.WriteLine("Run 'posetrack --help' for the options.");
+    // Bad options are bad input: one line each, exit code 2 (System.CommandLine's own default is 1). The hint is
+    // for a person at a terminal; a script reading stderr gets only the error line.
+    foreach (var error in parse.Errors) CliErrors.Report(ParseErrors.Describe(error.Message));
+    if (!Console.IsErrorRedirected) Console.Error.WriteLine("Run 'posetrack --help' for the options.");
     return CliErrors.BadInput;
 }
 // Ctrl+C is handled by the commands themselves (first press drains and finalises, second exits at once).

@@ -66,6 +66,9 @@ public sealed class PoseEstimator : IDisposable
     public static PoseEstimator Create(PoseEstimatorOptions? options = null)
     {
         options ??= new PoseEstimatorOptions();
+        options.Detection.Validate();
+        options.Pose.Validate();
+        options.Inference.Validate();
         var logger = options.LoggerFactory?.CreateLogger("PoseTrack") ?? NullLogger.Instance;
         var manifest = ModelManifest.Load(options.ModelsDirectory);
         var detEntry = manifest.Resolve(options.Detector ?? manifest.Defaults.Detector, ModelTask.Detector);

@@ -85,6 +85,7 @@ internal static class BenchCommand
                 OutputDirectory = keep,
                 Log = q ? null : new SynchronousProgress<string>(line => Console.Error.WriteLine($"bench: {line}")),
             };
+            OptionNames.Check(options.Validate, OptionNames.Bench);
             var report = await PoseBenchmark.RunAsync(options, token).ConfigureAwait(false);
             Print(report);
             if (jsonPath is not null)

@@ -9,7 +9,8 @@ namespace PoseTrack.Cli.Commands;
 
 /// <summary>
 /// <c>posetrack image &lt;file|folder&gt; [--output FILE|DIR] [--json FILE]</c>: poses on still images. In a folder, a file
-/// that is not a readable image is reported and skipped; the rest go on (exit code 2 if any was skipped).
+/// that is not a readable image gets one warning line and is skipped; the rest go on (exit 0, as <c>track</c> does for
+/// image folders). A folder with no readable image at all is an error.
 /// </summary>
 internal static class ImageCommand
 {
@@ -57,7 +58,7 @@ internal static class ImageCommand
                 try { image = ImageFiles.Read(file); }
                 catch (PoseTrackException e) when (folder)
                 {
-                    CliErrors.Report($"{e.Message} (skipped)");
+                    Console.Error.WriteLine($"posetrack: warning: {e.Message} (skipped)");
                     skipped++;
                     continue;
                 }
@@ -75,7 +76,8 @@ internal static class ImageCommand
                 }
             }
             if (jsonPath is not null) WriteJson(jsonPath, estimator, results);
-            return skipped > 0 ? CliErrors.BadInput : CliErrors.Ok;
+            if (skipped == files.Count) throw new PoseTrackException($"folder has no readable images: {input}");
+            return CliErrors.Ok;
         }));
         return cmd;
     }

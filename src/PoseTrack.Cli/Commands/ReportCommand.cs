@@ -41,6 +41,7 @@ internal static class ReportCommand
                 ShortTrackFrames = r.GetValue(shortTrack),
                 JumpBoxHeights = r.GetValue(jump),
             };
+            OptionNames.Check(options.Validate, OptionNames.Report);
             OutputPaths.Check([("the log", logPath), ("--video", r.GetValue(video))], ("--output", outPath));
             var result = ReportWriter.Write(logPath, outPath, r.GetValue(video), !r.GetValue(noThumbs), options, token);
             foreach (var w in result.Warnings) Console.Error.WriteLine($"posetrack: warning: {w}");

@@ -49,13 +49,13 @@ public sealed record BenchmarkOptions
     /// <summary>Throws <see cref="PoseTrackException"/> for inconsistent settings.</summary>
     public void Validate()
     {
-        if (string.IsNullOrWhiteSpace(Input)) throw new PoseTrackException("bench needs --input VIDEO");
-        if (Frames is < 1) throw new PoseTrackException($"--frames must be at least 1 (got {Frames})");
-        if (Loop && Frames is null) throw new PoseTrackException("--loop needs --frames N (how many frames to run in all)");
-        if (MemoryCheckpointFrame < 1) throw new PoseTrackException($"the memory checkpoint frame must be at least 1 (got {MemoryCheckpointFrame})");
-        if (WarmUpFrames < 0) throw new PoseTrackException($"warm-up frames must be 0 or more (got {WarmUpFrames})");
-        if (MaxHeldFrames < 1) throw new PoseTrackException($"held frames must be at least 1 (got {MaxHeldFrames})");
-        if ((Sections & BenchmarkSections.All) == 0) throw new PoseTrackException("bench: no section to run");
+        if (string.IsNullOrWhiteSpace(Input)) throw new PoseTrackException("Input must name a video file");
+        if (Frames is < 1) throw new PoseTrackException($"Frames must be at least 1 (got {Frames})");
+        if (Loop && Frames is null) throw new PoseTrackException("Loop needs Frames (how many frames to run in all)");
+        if (MemoryCheckpointFrame < 1) throw new PoseTrackException($"MemoryCheckpointFrame must be at least 1 (got {MemoryCheckpointFrame})");
+        if (WarmUpFrames < 0) throw new PoseTrackException($"WarmUpFrames must be 0 or more (got {WarmUpFrames})");
+        if (MaxHeldFrames < 1) throw new PoseTrackException($"MaxHeldFrames must be at least 1 (got {MaxHeldFrames})");
+        if ((Sections & BenchmarkSections.All) == 0) throw new PoseTrackException("Sections names no section to run");
         Pipeline.Validate();
     }
 }

@@ -67,6 +67,18 @@ public sealed record InferenceOptions(
         return this with { IntraOpThreads = threads, AllowSpinning = AllowSpinning ?? (automatic ? false : null) };
     }
 
+    /// <summary>Throws <see cref="Core.PoseTrackException"/> naming the first bad value.</summary>
+    public void Validate()
+    {
+        if (!Enum.IsDefined(Device)) throw new Core.PoseTrackException($"InferenceOptions.Device is not an execution device (got {Device})");
+        if (IntraOpThreads < 0) throw new Core.PoseTrackException($"InferenceOptions.IntraOpThreads must be 0 or more (got {IntraOpThreads})");
+        if (InterOpThreads < 0) throw new Core.PoseTrackException($"InferenceOptions.InterOpThreads must be 0 or more (got {InterOpThreads})");
+        if (GpuDeviceId < 0) throw new Core.PoseTrackException($"InferenceOptions.GpuDeviceId must be 0 or more (got {GpuDeviceId})");
+        if (DetectorIntraOpThreads is < 0) throw new Core.PoseTrackException($"InferenceOptions.DetectorIntraOpThreads must be 0 or more (got {DetectorIntraOpThreads})");
+        if (PoseIntraOpThreads is < 0) throw new Core.PoseTrackException($"InferenceOptions.PoseIntraOpThreads must be 0 or more (got {PoseIntraOpThreads})");
+        if (PoseParallelRuns is < 0) throw new Core.PoseTrackException($"InferenceOptions.PoseParallelRuns must be 0 or more (got {PoseParallelRuns})");
+    }
+
     /// <summary>Parses "auto|cpu|cuda|tensorrt" (case-insensitive); null when unknown.</summary>
     public static ExecutionDevice? ParseDevice(string text) => text.Trim().ToLowerInvariant() switch
     {

@@ -72,7 +72,9 @@ internal static class SessionFactory
 
     private static SessionOptions BaseOptions(InferenceOptions options)
     {
-        var so = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+        // ONNX Runtime's own log lines ("[W:onnxruntime:…]") would reach the terminal beside our one-line errors; what
+        // matters of a failure is in the exception it throws.
+        var so = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL };
         if (options.IntraOpThreads > 0) so.IntraOpNumThreads = options.IntraOpThreads;
         if (options.InterOpThreads > 0) so.InterOpNumThreads = options.InterOpThreads;
         if (options.AllowSpinning is { } spin)
@@ -84,7 +86,7 @@ internal static class SessionFactory
     }
 
     private static PoseTrackException Unavailable(ExecutionDevice device, string why) =>
-        new($"--device {device.ToString().ToLowerInvariant()} cannot be used: {why}");
+        new($"Device {device.ToString().ToLowerInvariant()} cannot be used: {why}");
 
     private static void LogChoiceOnce(ILogger logger, string provider, ExecutionDevice requested, string? fallbackReason)
     {

@@ -55,12 +55,12 @@ public sealed record PipelineOptions
     /// <summary>Throws <see cref="Core.PoseTrackException"/> for out-of-range values.</summary>
     public void Validate()
     {
-        if (ChannelCapacity < 1) throw new Core.PoseTrackException($"--channel-capacity must be at least 1 (got {ChannelCapacity})");
-        if (DetectEvery < 1) throw new Core.PoseTrackException($"--det-every must be at least 1 (got {DetectEvery})");
-        if (MaxFrames is < 1) throw new Core.PoseTrackException($"--max-frames must be at least 1 (got {MaxFrames})");
-        if (StartSeconds < 0 || double.IsNaN(StartSeconds)) throw new Core.PoseTrackException($"--start must be 0 or more seconds (got {StartSeconds})");
-        if (DrawScoreThreshold is < 0 or > 1) throw new Core.PoseTrackException($"draw score threshold must be within 0..1 (got {DrawScoreThreshold})");
-        if (MaxAgeFrames is < 0) throw new Core.PoseTrackException($"--max-age must be 0 or more frames (got {MaxAgeFrames})");
+        if (ChannelCapacity < 1) throw new Core.PoseTrackException($"ChannelCapacity must be at least 1 (got {ChannelCapacity})");
+        if (DetectEvery < 1) throw new Core.PoseTrackException($"DetectEvery must be at least 1 (got {DetectEvery})");
+        if (MaxFrames is < 1) throw new Core.PoseTrackException($"MaxFrames must be at least 1 (got {MaxFrames})");
+        if (!(StartSeconds >= 0) || double.IsInfinity(StartSeconds)) throw new Core.PoseTrackException($"StartSeconds must be 0 or more seconds (got {StartSeconds})");
+        if (!(DrawScoreThreshold >= 0 && DrawScoreThreshold <= 1)) throw new Core.PoseTrackException($"DrawScoreThreshold must be within 0..1 (got {DrawScoreThreshold})");
+        if (MaxAgeFrames is < 0) throw new Core.PoseTrackException($"MaxAgeFrames must be 0 or more frames (got {MaxAgeFrames})");
         TrackerOptions.Validate();
     }
 

@@ -24,4 +24,17 @@ public sealed record PoseOptions(
     PoseBatching Batching = PoseBatching.Auto,
     int MaxBatch = 16,
     float NmsThreshold = PoseNms.DefaultThreshold,
-    MoveNetCentrePrior CentrePrior = MoveNetCentrePrior.Model);
+    MoveNetCentrePrior CentrePrior = MoveNetCentrePrior.Model)
+{
+    /// <summary>Throws <see cref="Core.PoseTrackException"/> naming the first bad value (NaN included).</summary>
+    public void Validate()
+    {
+        if (!(Padding >= 0.5f && Padding <= 3f))
+            throw new Core.PoseTrackException($"PoseOptions.Padding must be within 0.5..3 (got {Padding})");
+        if (MaxBatch < 1) throw new Core.PoseTrackException($"PoseOptions.MaxBatch must be at least 1 (got {MaxBatch})");
+        if (!(NmsThreshold >= 0 && NmsThreshold <= 1))
+            throw new Core.PoseTrackException($"PoseOptions.NmsThreshold must be within 0..1 (got {NmsThreshold})");
+        if (!Enum.IsDefined(Batching)) throw new Core.PoseTrackException($"PoseOptions.Batching is not a batching mode (got {Batching})");
+        if (!Enum.IsDefined(CentrePrior)) throw new Core.PoseTrackException($"PoseOptions.CentrePrior is not a centre prior (got {CentrePrior})");
+    }
+}

@@ -35,12 +35,12 @@ internal sealed record ReportOptions
     /// <summary>Throws <see cref="PoseTrackException"/> naming the first bad value.</summary>
     public void Validate()
     {
-        if (SwitchFrames < 1) throw new PoseTrackException($"--switch-frames must be 1 or more (got {SwitchFrames})");
-        if (!(SwitchPixels >= 0) || double.IsInfinity(SwitchPixels)) throw new PoseTrackException($"--switch-pixels must be 0 or more (got {SwitchPixels})");
-        if (ShortTrackFrames < 0) throw new PoseTrackException($"--short-track must be 0 or more (got {ShortTrackFrames})");
-        if (!(JumpBoxHeights > 0) || double.IsInfinity(JumpBoxHeights)) throw new PoseTrackException($"--jump must be more than 0 (got {JumpBoxHeights})");
-        if (MinJitterWindows < 1) throw new PoseTrackException($"the minimum number of jitter windows must be 1 or more (got {MinJitterWindows})");
-        if (MaxThumbnailTracks < 0) throw new PoseTrackException($"--max-thumbnails must be 0 or more (got {MaxThumbnailTracks})");
-        if (ThumbnailHeight is < 16 or > 512) throw new PoseTrackException($"the thumbnail height must be 16 to 512 pixels (got {ThumbnailHeight})");
+        if (SwitchFrames < 1) throw new PoseTrackException($"SwitchFrames must be 1 or more (got {SwitchFrames})");
+        if (!(SwitchPixels >= 0) || double.IsInfinity(SwitchPixels)) throw new PoseTrackException($"SwitchPixels must be 0 or more (got {SwitchPixels})");
+        if (ShortTrackFrames < 0) throw new PoseTrackException($"ShortTrackFrames must be 0 or more (got {ShortTrackFrames})");
+        if (!(JumpBoxHeights > 0) || double.IsInfinity(JumpBoxHeights)) throw new PoseTrackException($"JumpBoxHeights must be more than 0 (got {JumpBoxHeights})");
+        if (MinJitterWindows < 1) throw new PoseTrackException($"MinJitterWindows must be 1 or more (got {MinJitterWindows})");
+        if (MaxThumbnailTracks < 0) throw new PoseTrackException($"MaxThumbnailTracks must be 0 or more (got {MaxThumbnailTracks})");
+        if (ThumbnailHeight is < 16 or > 512) throw new PoseTrackException($"ThumbnailHeight must be 16 to 512 pixels (got {ThumbnailHeight})");
     }
 }

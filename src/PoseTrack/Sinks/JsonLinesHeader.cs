@@ -26,6 +26,12 @@ public sealed record JsonLinesHeader(
     /// <summary>Format version of the file (<see cref="CurrentVersion"/> when writing).</summary>
     public int Version { get; init; } = CurrentVersion;
 
+    /// <summary>
+    /// Frame size of the annotated video written beside this log, when one is: it can be smaller than
+    /// <see cref="Width"/> x <see cref="Height"/> (see <see cref="VideoFileSink.WrittenSize"/>); null when no video is written.
+    /// </summary>
+    public (int Width, int Height)? VideoSize { get; init; }
+
     /// <summary>A header for a run over <paramref name="source"/> starting now.</summary>
     public static JsonLinesHeader For(SourceInfo source, string? detectorModel, string? poseModel, Skeleton skeleton)
         => new(Secrets.Redact(source.Description), source.Width, source.Height, source.Fps, source.FrameCountIsExact ? source.FrameCount : null,

@@ -127,7 +127,11 @@ public sealed class JsonLinesReader : IDisposable
             models.GetProperty("detector").GetString(),
             models.GetProperty("pose").GetString(),
             skeleton,
-            r.GetProperty("created").GetDateTimeOffset()) { Version = version };
+            r.GetProperty("created").GetDateTimeOffset())
+        {
+            Version = version,
+            VideoSize = r.TryGetProperty("video_width", out var vw) && r.TryGetProperty("video_height", out var vh) ? (vw.GetInt32(), vh.GetInt32()) : null,
+        };
     }
 
     private static JsonLinesFrame ParseFrame(JsonElement r)

@@ -78,6 +78,11 @@ public sealed class JsonLinesSink : IFrameSink
         w.WritePropertyName("fps");
         JsonNumbers.WriteRounded(w, h.Fps, 6);
         if (h.FrameCount is long n) w.WriteNumber("frame_count", n); else w.WriteNull("frame_count");
+        if (h.VideoSize is { } video)
+        {
+            w.WriteNumber("video_width", video.Width);
+            w.WriteNumber("video_height", video.Height);
+        }
         w.WriteStartObject("models");
         w.WriteString("detector", h.DetectorModel);
         w.WriteString("pose", h.PoseModel);

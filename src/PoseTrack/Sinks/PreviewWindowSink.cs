@@ -33,13 +33,16 @@ public sealed class PreviewWindowSink : IFrameSink
         if (!_open || annotated is null) return;
         Cv2.ImShow(_title, annotated);
         int key = Cv2.WaitKey(1) & 0xFF;
-        if (key is 'q' or 'Q' or 27)
+        if (IsQuitKey(key))
         {
             _open = false;
             Cv2.DestroyWindow(_title);
             _onQuit();
         }
     }
+
+    /// <summary>q, Q or Esc: the keys that close the window and stop the run.</summary>
+    internal static bool IsQuitKey(int key) => key is 'q' or 'Q' or 27;
 
     /// <inheritdoc />
     public void Complete()

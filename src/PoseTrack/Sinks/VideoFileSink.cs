@@ -30,8 +30,13 @@ public sealed class VideoFileSink : IFrameSink
     public string Path { get; }
     /// <summary>The FourCC in use (e.g. "mp4v").</summary>
     public string FourCC { get; }
-    /// <summary>Frame size of the file.</summary>
+    /// <summary>Frame size given (the input's); frames of another size are resized to it.</summary>
     public Size FrameSize { get; }
+    /// <summary>
+    /// Frame size the file really has: OpenCV's FFmpeg writer needs even sizes and drops the last column and/or row
+    /// of an odd one (321x241 is written as 320x240, not rescaled, so coordinates stay valid).
+    /// </summary>
+    public Size WrittenSize => new(FrameSize.Width & ~1, FrameSize.Height & ~1);
     /// <summary>Frame rate of the file.</summary>
     public double Fps { get; }
     /// <summary>Frames written so far.</summary>

@@ -46,7 +46,9 @@ public sealed class VideoFileSource : IFrameSource, IReportsEarlyEnd, ISeekableS
         try
         {
             if (!_capture.IsOpened())
-                throw new PoseTrackException($"video file {path} is not a video FFmpeg can open (unknown format or damaged header)");
+                throw new PoseTrackException(AudioOnlyMedia.Is(path)
+                    ? $"video file {path} has no video stream (audio only)"
+                    : $"video file {path} is not a video FFmpeg can open (unknown format or damaged header)");
             int width = _capture.FrameWidth, height = _capture.FrameHeight;
             if (width <= 0 || height <= 0)
                 throw new PoseTrackException($"video file {path} has no video stream");

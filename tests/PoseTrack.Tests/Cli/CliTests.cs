@@ -66,16 +66,22 @@ public sealed class CliTests
     }
 
     [Fact]
-    public void Image_OnAFolderWithANonImage_ReportsItSkipsItAndDoesTheRest()
+    public void Image_OnAFolderWithANonImage_WarnsSkipsItDoesTheRestAndExitsZero()
     {
         var dir = TestData.TempDir();
         var images = Path.Combine(dir, "in");
         Directory.CreateDirectory(images);
         File.Copy(TestData.Shared("data", "coco", "000000000785.jpg"), Path.Combine(images, "a.jpg"));
         File.WriteAllText(Path.Combine(images, "b.jpg"), "not an image");
+        File.WriteAllText(Path.Combine(images, "notes.txt"), "not an image either");
         var r = CliProcess.Run(dir, "image", images, "--output", "drawn", "--json", "poses.json", "-q");
-        Assert.Equal(2, r.ExitCode);
-        Assert.Contains("b.jpg", r.Stderr);
+        // As track does for image folders: one warning line per skipped file, exit 0.
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var lines = r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        Assert.Contains(lines, l => l.StartsWith("posetrack: warning: ", StringComparison.Ordinal) && l.Contains("b.jpg", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("posetrack: warning: ", StringComparison.Ordinal) && l.Contains("notes.txt", StringComparison.Ordinal));
+        Assert.DoesNotContain("error", r.Stderr, StringComparison.OrdinalIgnoreCase);
         Assert.True(File.Exists(Path.Combine(dir, "drawn", "a.jpg")));
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "poses.json")));
         var persons = doc.RootElement.GetProperty("images")[0].GetProperty("persons");
