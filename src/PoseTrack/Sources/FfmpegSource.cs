@@ -103,7 +103,7 @@ public sealed partial class FfmpegSource : IFrameSource, IReportsEarlyEnd
         if (readsStdin && !Console.IsInputRedirected)
             throw new PoseTrackException($"input {description} reads a video from standard input, but standard input is a terminal: "
                 + "pipe a video into it (e.g. ffmpeg -i video.mp4 -f matroska - | posetrack --input -)");
-        var ffmpeg = ffmpegPath ?? FindOnPath("ffmpeg")
+        var ffmpeg = (ffmpegPath is null ? FindOnPath("ffmpeg") : File.Exists(ffmpegPath) ? ffmpegPath : null)
             ?? throw new PoseTrackException($"input {description} is read with ffmpeg, which is not installed "
                 + $"(Debian/Ubuntu: sudo apt-get install -y {Package})");
 
