@@ -8,7 +8,7 @@ namespace PoseTrack.Cli;
 /// <summary>Options of the commands that run the streaming pipeline (<c>posetrack</c> and <c>posetrack track</c>).</summary>
 internal sealed class PipelineArgs
 {
-    public Option<string?> Input { get; } = new("--input", "-i") { Description = "Video file, camera index (0), image folder, or stream URL (rtsp://, http://)" };
+    public Option<string?> Input { get; } = new("--input", "-i") { Description = "Video file, camera index (0), image folder, stream URL (rtsp://, http://), or - / a FIFO for a video stream read with ffmpeg" };
     public Option<int?> Camera { get; } = new("--camera") { Description = "Camera index (same as --input N)" };
     public Option<string?> Json { get; } = new("--json") { Description = "JSON lines log: a header line, then one line per frame (flushed per line)" };
     public Option<string?> Mot { get; } = new("--mot") { Description = "MOTChallenge text of the tracked boxes (frame,id,x,y,w,h,score,-1,-1,-1)" };

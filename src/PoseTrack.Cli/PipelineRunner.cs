@@ -53,7 +53,7 @@ internal static class PipelineRunner
         try
         {
             // The log receives the source's warnings (image-folder files skipped or resized) so the user sees them.
-            var source = FrameSources.Open(input, sourceOptions.Logger is null ? sourceOptions with { Logger = log } : sourceOptions);
+            var source = FrameSources.Open(input, sourceOptions.Logger is null ? sourceOptions with { Logger = log } : sourceOptions, stop.Token);
             // After a second Ctrl+C the source may still be blocked in a read: the process exit releases it instead.
             using var disposeSource = new SourceRelease(source, abort.Token);
             var info = source.Info;

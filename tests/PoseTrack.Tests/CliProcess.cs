@@ -42,9 +42,37 @@ internal static class CliProcess
     public static Process StartWithEnvironment(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args) =>
         StartProgram("dotnet", [PosetrackDll, .. args], workingDirectory, environment);
 
+    /// <summary>
+    /// Runs the command with <paramref name="stdinFile"/> written into its standard input through a pipe (not a
+    /// file redirect, so nothing can seek it), then closed. A writer cut off by the command's exit is not an error.
+    /// </summary>
+    public static Result RunWithStdin(string workingDirectory, string stdinFile, TimeSpan timeout, params string[] args)
+    {
+        using var p = StartProgram("dotnet", [PosetrackDll, .. args], workingDirectory, null, closeStdin: false);
+        var feed = Task.Run(() =>
+        {
+            try
+            {
+                using (var file = File.OpenRead(stdinFile)) file.CopyTo(p.StandardInput.BaseStream);
+                p.StandardInput.Close();
+            }
+            catch (IOException) { /* the command stopped reading: broken pipe */ }
+        });
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(timeout))
+        {
+            p.Kill(entireProcessTree: true);
+            throw new TimeoutException($"posetrack {string.Join(' ', args)} < {stdinFile} did not finish within {timeout}");
+        }
+        feed.Wait(TimeSpan.FromSeconds(10));
+        return new Result(p.ExitCode, stdout.Result, stderr.Result);
+    }
+
     private static string PosetrackDll => Path.Combine(AppContext.BaseDirectory, "posetrack.dll");
 
-    private static Process StartProgram(string program, IEnumerable<string> args, string? workingDirectory, IReadOnlyDictionary<string, string>? environment)
+    private static Process StartProgram(string program, IEnumerable<string> args, string? workingDirectory, IReadOnlyDictionary<string, string>? environment,
+        bool closeStdin = true)
     {
         var psi = new ProcessStartInfo(program)
         {
@@ -59,7 +87,7 @@ internal static class CliProcess
         Process p;
         try { p = Process.Start(psi) ?? throw new InvalidOperationException($"{program} did not start"); }
         catch (Win32Exception e) { throw new InvalidOperationException($"'{program}' must be installed (on PATH) for this test", e); }
-        p.StandardInput.Close();
+        if (closeStdin) p.StandardInput.Close();
         return p;
     }
 }

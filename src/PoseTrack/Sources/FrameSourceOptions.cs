@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace PoseTrack.Sources;
 
-/// <summary>How <see cref="FrameSources.Open"/> and the sources it builds behave.</summary>
+/// <summary>How <see cref="FrameSources.Open(string, FrameSourceOptions?)"/> and the sources it builds behave.</summary>
 public sealed record FrameSourceOptions
 {
     /// <summary>Frame rate given to image folders, which carry no timing of their own (default 25).</summary>

@@ -10,16 +10,27 @@ public static partial class FrameSources
 {
     /// <summary>
     /// Opens <paramref name="input"/>: a non-negative integer (or <c>/dev/videoN</c>) is a camera, a URL with a
-    /// scheme (<c>rtsp://</c>, <c>http(s)://</c>, …) is a network stream (<c>file://</c> is a local path), an
-    /// existing folder is an image folder, anything else a video file.
+    /// scheme (<c>rtsp://</c>, <c>http(s)://</c>, …) is a network stream (<c>file://</c> is a local path),
+    /// <c>-</c> (or <c>pipe:</c>, <c>pipe:0</c>) is a video stream on standard input and a named pipe (FIFO) one
+    /// written into that pipe (both read by <see cref="FfmpegSource"/>; a file called "-" must be given as "./-"),
+    /// an existing folder is an image folder, anything else a video file.
     /// </summary>
     /// <exception cref="PoseTrackException">The input cannot be opened; the message names it and says why.</exception>
-    public static IFrameSource Open(string input, FrameSourceOptions? options = null)
+    public static IFrameSource Open(string input, FrameSourceOptions? options = null) => Open(input, options, CancellationToken.None);
+
+    /// <inheritdoc cref="Open(string, FrameSourceOptions?)"/>
+    /// <param name="input">What the user typed as input.</param>
+    /// <param name="options">How the source behaves.</param>
+    /// <param name="cancel">Cancels opening a pipe, which waits until the first frame has arrived.</param>
+    public static IFrameSource Open(string input, FrameSourceOptions? options, CancellationToken cancel)
     {
         options ??= new FrameSourceOptions();
         options.Validate();
         if (string.IsNullOrWhiteSpace(input))
             throw new PoseTrackException("no input given (a video file, image folder, camera index or stream URL)");
+
+        if (FfmpegSource.IsStdin(input) || IsFifo(input))
+            return new FfmpegSource(input, options, cancel);
 
         if (TryParseCamera(input, out var index))
             return new CameraSource(index, options);
@@ -36,6 +47,24 @@ public static partial class FrameSources
 
     private static IFrameSource OpenPath(string path, FrameSourceOptions options) =>
         Directory.Exists(path) ? new ImageFolderSource(path, options) : new VideoFileSource(path);
+
+    /// <summary>True when <paramref name="path"/> is a named pipe (FIFO), found with statx(2), whose layout is the
+    /// same on every Linux architecture (.NET's file attributes do not tell a FIFO from a regular file).</summary>
+    internal static unsafe bool IsFifo(string path)
+    {
+        if (!OperatingSystem.IsLinux()) return false;
+        const int AtFdCwd = -100, StatxType = 0x1, StxModeOffset = 28, SIfMt = 0xF000, SIfIfo = 0x1000;
+        var buffer = stackalloc byte[256];  // struct statx
+        try
+        {
+            if (Statx(AtFdCwd, path, 0, StatxType, buffer) != 0) return false;
+        }
+        catch (EntryPointNotFoundException) { return false; }  // glibc before 2.28
+        return (*(ushort*)(buffer + StxModeOffset) & SIfMt) == SIfIfo;
+    }
+
+    [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8)]
+    private static unsafe partial int Statx(int dirfd, string path, int flags, uint mask, byte* buffer);
 
     /// <summary>"0", "2" or "/dev/video2" name a camera; a file literally called "0" must be given as "./0".</summary>
     internal static bool TryParseCamera(string input, out int index)
