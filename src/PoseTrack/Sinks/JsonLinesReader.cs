@@ -119,7 +119,7 @@ public sealed class JsonLinesReader : IDisposable
         var models = r.GetProperty("models");
         var fc = r.GetProperty("frame_count");
         return new JsonLinesHeader(
-            r.GetProperty("input").GetString() ?? "",
+            Secrets.Redact(r.GetProperty("input").GetString() ?? ""),   // a log from elsewhere may hold one
             r.GetProperty("width").GetInt32(),
             r.GetProperty("height").GetInt32(),
             JsonNumbers.ReadNumber(r.GetProperty("fps")),

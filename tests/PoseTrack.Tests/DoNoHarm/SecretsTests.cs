@@ -37,6 +37,20 @@ public sealed class SecretsTests : IDisposable
     }
 
     [Fact]
+    public void A_log_written_with_a_password_is_reported_without_it()
+    {
+        var log = Path.Combine(_dir, "old.jsonl");
+        File.WriteAllText(log, "{\"type\":\"header\",\"version\":1,\"input\":\"rtsp://admin:hunter2@cam/live\",\"width\":64,\"height\":48,\"fps\":10,\"frame_count\":null,"
+            + "\"models\":{\"detector\":\"d\",\"pose\":\"p\"},\"skeleton\":\"coco17\",\"created\":\"2026-12-01T00:00:00+00:00\"}\n"
+            + "{\"frame\":0,\"time_ms\":0,\"persons\":[]}\n");
+        var r = CliProcess.Run(_dir, "report", log, "-o", "r.html", "--no-thumbnails", "-q");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var html = File.ReadAllText(Path.Combine(_dir, "r.html"));
+        Assert.DoesNotContain("hunter2", html);
+        Assert.Contains("admin:***@", html);
+    }
+
+    [Fact]
     public void Stream_errors_and_the_source_description_hide_the_password()
     {
         var e = Assert.Throws<PoseTrackException>(() => FrameSources.Open("rtsp://admin:hunter2@127.0.0.1:1/cam"));
