@@ -363,7 +363,7 @@ internal sealed class TopDownPoseEstimator : IDisposable
             _gridH, _gridW, _joints, _inW, _inH, _options.CentrePrior, boxW, boxH, result);
     }
 
-    /// <summary>Finds the four MoveNet head outputs (named as <see cref="ModelImport.TfjsImportOptions.MoveNetHeads"/>) and the keypoint output.</summary>
+    /// <summary>Finds the four MoveNet head outputs (named as the importer names them: heatmaps, centre, regress, offsets) and the keypoint output.</summary>
     private bool FindMoveNetHeads(out int keypoints, out int heatmaps, out int centre, out int regress, out int offsets)
     {
         var names = _model.OutputNames;

@@ -1,6 +1,5 @@
 using OpenCvSharp;
 using PoseTrack.Core;
-using PoseTrack.Evaluation;
 
 namespace PoseTrack.Sinks;
 

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using PoseTrack.Core;
 using PoseTrack.Evaluation;
+using PoseTrack.Sinks;
 using Xunit;
 
 namespace PoseTrack.Tests.Evaluation;

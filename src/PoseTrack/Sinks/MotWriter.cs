@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using PoseTrack.Core;
 
-namespace PoseTrack.Evaluation;
+namespace PoseTrack.Sinks;
 
 /// <summary>
 /// Writes tracker output as a MOTChallenge file, one line per box: <c>frame,id,x,y,w,h,score,-1,-1,-1</c>
