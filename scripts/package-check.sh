@@ -9,11 +9,11 @@ work="$(mktemp -d)"
 server=""
 trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"' EXIT
 
-rm -rf nupkg
+rm -rf nupkg nupkg-gpu
 # Same version, new bits: drop earlier copies of our own packages from the NuGet caches so the checks below use
 # what was just packed.
 gp="$(dotnet nuget locals global-packages --list | sed 's/^global-packages: //')"
-rm -rf "$gp/posetrack" "$gp/posetrack.tool"
+rm -rf "$gp/posetrack" "$gp/posetrack.tool" "$gp/posetrack.gpu" "$gp/posetrack.tool.gpu"
 dotnet nuget locals http-cache --clear >/dev/null
 dotnet pack PoseTrack.sln -c Release -o nupkg -v quiet
 ls -la nupkg
@@ -73,4 +73,36 @@ echo "$out" | grep -q "person at" || { echo "package-check: the library sample f
 app_models="$(dirname "$(find "$work/app/bin" -name models.json -path '*/models/*' | head -1)")"
 ! grep -q simplepose "$app_models/models.json" || { echo "package-check: the library's models.json lists an evaluation-only model" >&2; exit 1; }
 "$work/tools/posetrack" models verify --models "$app_models" -q || { echo "package-check: the library package's models fail verify" >&2; exit 1; }
+echo "package-check: the GPU variant (PoseTrack.Gpu, PoseTrack.Tool.Gpu) packs, installs and runs here on CPU"
+gpu_start=$SECONDS
+# Its own obj/gpu and bin/gpu folders (Directory.Build.props): the CPU packages above are untouched.
+dotnet pack src/PoseTrack/PoseTrack.csproj -c Release -p:Gpu=true -o nupkg-gpu -v quiet
+dotnet pack src/PoseTrack.Cli/PoseTrack.Cli.csproj -c Release -p:Gpu=true -o nupkg-gpu -v quiet
+ls -la nupkg-gpu
+for pkg in nupkg-gpu/PoseTrack.Gpu.0*.nupkg nupkg-gpu/PoseTrack.Tool.Gpu.0*.nupkg; do test -f "$pkg" || { echo "package-check: $pkg was not packed" >&2; exit 1; }; done
+python3 -c 'import sys, zipfile; n = zipfile.ZipFile(sys.argv[1]).namelist(); sys.exit(not any(x.endswith("libonnxruntime_providers_cuda.so") for x in n))' nupkg-gpu/PoseTrack.Tool.Gpu.0*.nupkg \
+  || { echo "package-check: PoseTrack.Tool.Gpu lacks the CUDA provider library" >&2; exit 1; }
+dotnet tool install --tool-path "$work/tools-gpu" --add-source "$root/nupkg-gpu" PoseTrack.Tool.Gpu
+(cd "$work" && "$work/tools/posetrack" --input "$root/samples/data/vtest_10s.mp4" --max-frames 20 --device cpu --json cpu.jsonl -q)
+(cd "$work" && "$work/tools-gpu/posetrack" --input "$root/samples/data/vtest_10s.mp4" --max-frames 20 --device auto --json gpu.jsonl 2> gpu-err.txt)
+cat "$work/gpu-err.txt" >&2
+node "$root/../shared/tools/same-results.js" "$work/cpu.jsonl" "$work/gpu.jsonl" \
+  || { echo "package-check: the GPU tool's results differ from the CPU tool's" >&2; exit 1; }
+# ONNX Runtime's own log never reaches the terminal: every line is ours, and one of them says where inference runs.
+if grep -v -E '^(info|warn): ' "$work/gpu-err.txt" | grep -q .; then
+  echo "package-check: the GPU tool printed lines that are not its own log" >&2; exit 1
+fi
+choice="$(grep -c 'Inference on ' "$work/gpu-err.txt" || true)"
+[ "$choice" -eq 1 ] || { echo "package-check: expected one 'Inference on' line from the GPU tool, got $choice" >&2; exit 1; }
+if grep -q 'Inference on CPU' "$work/gpu-err.txt"; then
+  # No GPU here: --device cuda is one line naming what is missing, exit code 2.
+  set +e
+  (cd "$work" && "$work/tools-gpu/posetrack" --input "$root/samples/data/vtest_10s.mp4" --max-frames 2 --device cuda --json cuda.jsonl 2> cuda-err.txt)
+  rc=$?
+  set -e
+  cat "$work/cuda-err.txt" >&2
+  [ "$rc" -eq 2 ] && [ "$(wc -l < "$work/cuda-err.txt")" -eq 1 ] && grep -qE '^posetrack: error: --device cuda cannot be used: .*lib[A-Za-z]+\.so\.[0-9]+' "$work/cuda-err.txt" \
+    || { echo "package-check: --device cuda without CUDA gave rc=$rc and not one line naming the missing library" >&2; exit 1; }
+fi
+echo "package-check: GPU variant ok in $((SECONDS - gpu_start)) s"
 echo "package-check: ok"

@@ -3,6 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# The GPU variant, in its own bin/gpu and obj/gpu folders: the tests check how it falls back without CUDA.
+bash scripts/build-gpu.sh
 # Chromium renders the HTML report in its browser test.
 bash scripts/ci-browser.sh
 # The MoveNet TFJS source (npm) lets the tests re-convert it and compare with the shipped ONNX files.

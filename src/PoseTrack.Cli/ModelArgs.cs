@@ -14,6 +14,11 @@ internal sealed class ModelArgs
     public Option<string?> Detector { get; } = new("--detector") { Description = "Person detector: rtmdet-nano (alias rtmdet), yolox-nano (alias yolox), or a path to an .onnx file" };
     public Option<string?> PoseModel { get; } = new("--pose-model") { Description = "Pose model: fast (movenet-lightning, default), accurate (movenet-thunder), a name from models.json, or a path to an .onnx file (heatmap, SimCC or MoveNet outputs)" };
     public Option<string> Device { get; } = new("--device") { Description = "Execution provider: auto, cpu, cuda, tensorrt", DefaultValueFactory = _ => "auto" };
+    public Option<int> GpuId { get; } = new("--gpu-id") { Description = "GPU index for --device cuda/tensorrt/auto", DefaultValueFactory = _ => 0 };
+    public Option<long?> GpuMemLimit { get; } = new("--gpu-mem-limit") { Description = "Most GPU memory in MiB each model's CUDA arena may hold (also TensorRT's workspace); default: no limit" };
+    public Option<string> GpuArena { get; } = new("--gpu-arena") { Description = "How the CUDA memory arena grows: power-of-two (default) or exact", DefaultValueFactory = _ => "power-of-two" };
+    public Option<bool> TrtFp16 { get; } = new("--trt-fp16") { Description = "TensorRT: build FP16 engines (faster on tensor-core GPUs; keypoints move by a little)" };
+    public Option<string?> TrtCache { get; } = new("--trt-cache") { Description = "TensorRT engine cache folder (default: $XDG_CACHE_HOME/posetrack/tensorrt); only a model's first run on a GPU builds its engine" };
     public Option<int> Threads { get; } = new("--threads") { Description = "ONNX Runtime intra-op threads per model (0 = automatic: detector 1 per 4 cores, pose 1 with a frame's crops run side by side, no spinning)", DefaultValueFactory = _ => 0 };
     public Option<float> DetThreshold { get; } = new("--det-threshold") { Description = "Detector score threshold", DefaultValueFactory = _ => 0.3f };
     public Option<float> MinBox { get; } = new("--min-box") { Description = "Drop detections narrower or shorter than this many pixels", DefaultValueFactory = _ => 4f };
@@ -28,7 +33,7 @@ internal sealed class ModelArgs
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Models, Detector, PoseModel, Device, Threads, DetThreshold, MinBox, Flip, Dark, PoseNms, Padding, Batching, CentrePrior })
+        foreach (var o in new Option[] { Models, Detector, PoseModel, Device, GpuId, GpuMemLimit, GpuArena, TrtFp16, TrtCache, Threads, DetThreshold, MinBox, Flip, Dark, PoseNms, Padding, Batching, CentrePrior })
             command.Options.Add(o);
     }
 
@@ -37,6 +42,16 @@ internal sealed class ModelArgs
         var deviceText = r.GetValue(Device) ?? "auto";
         var device = InferenceOptions.ParseDevice(deviceText)
             ?? throw new PoseTrackException($"unknown --device '{deviceText}' (use auto, cpu, cuda or tensorrt)");
+        int gpuId = r.GetValue(GpuId);
+        if (gpuId < 0) throw new PoseTrackException($"--gpu-id must be 0 or more (got {gpuId})");
+        long? memLimit = r.GetValue(GpuMemLimit);
+        if (memLimit is < 1 or > 1L << 30) throw new PoseTrackException($"--gpu-mem-limit must be within 1..{1L << 30} MiB (got {memLimit})");
+        var arena = (r.GetValue(GpuArena) ?? "power-of-two").ToLowerInvariant() switch
+        {
+            "power-of-two" => GpuArenaExtend.NextPowerOfTwo,
+            "exact" => GpuArenaExtend.SameAsRequested,
+            var a => throw new PoseTrackException($"unknown --gpu-arena '{a}' (use power-of-two or exact)"),
+        };
         int threads = r.GetValue(Threads);
         if (threads < 0) throw new PoseTrackException($"--threads must be 0 or more (got {threads})");
         float thr = r.GetValue(DetThreshold);
@@ -67,7 +82,13 @@ internal sealed class ModelArgs
             PoseModel = r.GetValue(PoseModel),
             Detection = new DetectorOptions(thr, minBox),
             Pose = new PoseOptions(Flip: r.GetValue(Flip), Dark: r.GetValue(Dark), Batching: batching, NmsThreshold: nms, Padding: padding, CentrePrior: prior),
-            Inference = new InferenceOptions(device, threads),
+            Inference = new InferenceOptions(device, threads, GpuDeviceId: gpuId)
+            {
+                GpuMemoryLimitMb = memLimit,
+                GpuArenaExtend = arena,
+                TensorRtFp16 = r.GetValue(TrtFp16),
+                TensorRtCacheDirectory = r.GetValue(TrtCache),
+            },
             LoggerFactory = loggers,
         };
     }

@@ -126,7 +126,8 @@ internal static class BenchCommand
         var rows = new List<(string, string, string)>();
         var m = r.Machine;
         rows.Add(("machine", "cpu", $"{m.CpuModel}, {m.Cores} cores"));
-        rows.Add(("machine", "runtime", $"{m.Runtime}, ONNX Runtime {m.OnnxRuntime} on {m.ExecutionProvider}"));
+        rows.Add(("machine", "runtime", $"{m.Runtime}, ONNX Runtime {m.OnnxRuntime}"));
+        rows.Add(("machine", "execution provider", m.ExecutionProvider));
         var others = new[] { r.Models?.OtherCores, r.Sequential?.OtherCores, r.Pipeline?.OtherCores }.Where(x => x is { } v && double.IsFinite(v)).Select(x => x!.Value).ToList();
         if (others.Count > 0) rows.Add(("machine", "other processes meanwhile", $"{F(others.Max(), "F2")} cores at most (0 = a quiet machine)"));
         var s = r.Settings;

@@ -456,7 +456,7 @@ public static class PoseBenchmark
         }
         catch (IOException) { }
         string ort;
-        try { ort = OrtEnv.Instance().GetVersionString(); }
+        try { ort = PoseTrack.Inference.OrtLog.Environment().GetVersionString(); }
         catch (Exception e) when (e is OnnxRuntimeException or DllNotFoundException or EntryPointNotFoundException) { ort = "unknown"; }
         return new MachineFigures(Environment.ProcessorCount, cpu, RuntimeInformation.OSDescription, RuntimeInformation.FrameworkDescription, ort, provider);
     }

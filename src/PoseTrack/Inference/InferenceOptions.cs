@@ -13,6 +13,15 @@ public enum ExecutionDevice
     TensorRt,
 }
 
+/// <summary>How the CUDA provider's memory arena grows when it needs more GPU memory.</summary>
+public enum GpuArenaExtend
+{
+    /// <summary>To the next power of two (ONNX Runtime's default: fewer, larger allocations).</summary>
+    NextPowerOfTwo,
+    /// <summary>By exactly what is asked for (less memory held, more allocations).</summary>
+    SameAsRequested,
+}
+
 /// <summary>How model sessions are created.</summary>
 /// <remarks>
 /// Automatic threads (<see cref="IntraOpThreads"/> = 0): the pipeline runs the detector and the pose model at the same
@@ -46,6 +55,29 @@ public sealed record InferenceOptions(
     /// batched run). GPU providers always take one batched run.
     /// </summary>
     public int? PoseParallelRuns { get; init; }
+
+    /// <summary>Most GPU memory in MiB the CUDA provider's arena may hold per session; null = no limit.</summary>
+    public long? GpuMemoryLimitMb { get; init; }
+    /// <summary>How the CUDA provider's arena grows.</summary>
+    public GpuArenaExtend GpuArenaExtend { get; init; } = GpuArenaExtend.NextPowerOfTwo;
+    /// <summary>Let TensorRT build FP16 engines (faster on GPUs with FP16 tensor cores; results move by a little).</summary>
+    public bool TensorRtFp16 { get; init; }
+    /// <summary>
+    /// Folder where TensorRT keeps its built engines and timing cache, so only the first run of a model on a GPU pays the
+    /// build; null = $XDG_CACHE_HOME/posetrack/tensorrt (or ~/.cache/posetrack/tensorrt).
+    /// </summary>
+    public string? TensorRtCacheDirectory { get; init; }
+    /// <summary>Largest batch a TensorRT engine of a model with a dynamic batch is built for (the pose stage's batch).</summary>
+    public int TensorRtMaxBatch { get; init; } = 16;
+
+    /// <summary>The TensorRT cache folder in use: <see cref="TensorRtCacheDirectory"/> or the per-user default.</summary>
+    public string ResolvedTensorRtCacheDirectory()
+    {
+        if (!string.IsNullOrEmpty(TensorRtCacheDirectory)) return Path.GetFullPath(TensorRtCacheDirectory);
+        var cache = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+        if (string.IsNullOrEmpty(cache)) cache = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
+        return Path.Combine(cache, "posetrack", "tensorrt");
+    }
 
     /// <summary>The pose runs side by side that <see cref="PoseParallelRuns"/> asks for.</summary>
     internal int PoseRunsSideBySide()

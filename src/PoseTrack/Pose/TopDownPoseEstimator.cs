@@ -62,7 +62,8 @@ internal sealed class TopDownPoseEstimator : IDisposable
         _entry = entry; _options = options;
         var bytes = manifest.ReadVerified(entry);
         bytes = PrepareBatching(bytes, entry.Name, options, logger);
-        _model = new OnnxModel(bytes, entry.Name, inference.ForPose(), logger);
+        // A TensorRT engine of a dynamic-batch model is built for the batches this stage runs.
+        _model = new OnnxModel(bytes, entry.Name, inference.ForPose() with { TensorRtMaxBatch = Math.Max(1, options.MaxBatch) }, logger);
         // A failed check below must not leak the session (native, possibly GPU, memory) to a caller who retries.
         try
         {

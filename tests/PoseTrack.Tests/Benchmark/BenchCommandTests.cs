@@ -12,6 +12,8 @@ public sealed class BenchCommandTests
         var r = CliProcess.Run(dir, TimeSpan.FromMinutes(3), ["bench", "--input", Video, "--json", "bench.json", "-q", .. extra]);
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.DoesNotContain("Exception", r.Stderr);
+        // The table (plain text when redirected) names the provider, as the JSON does.
+        Assert.Matches(@"(?m)^machine\s+execution provider\s+(cpu|cuda|tensorrt)\s*$", r.Stdout);
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "bench.json")));
         return doc.RootElement.Clone();
     }

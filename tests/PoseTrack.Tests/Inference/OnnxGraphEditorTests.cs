@@ -403,7 +403,7 @@ public class OnnxGraphEditorTests(ITestOutputHelper output)
     }
 
     /// <summary>x [batch,4] → Relu → mid → (middleOp) → y [batch,4], opset 13.</summary>
-    private static byte[] TinyModel(byte[][] extraNodes, byte[][] valueInfo, string middleOp,
+    internal static byte[] TinyModel(byte[][] extraNodes, byte[][] valueInfo, string middleOp,
         long[]? shapeInit = null, long flattenAxis = 1, long batch = 1)
     {
         var g = new ProtoWriter();
