@@ -26,8 +26,8 @@ fail() { echo "gpu-check: FAIL: $*" >&2; echo "gpu-check: FAIL ($((SECONDS - sta
 echo "gpu-check: building the CPU and GPU variants" >&2
 dotnet build src/PoseTrack.Cli/PoseTrack.Cli.csproj -c Release -v quiet -nologo >&2
 bash scripts/build-gpu.sh >&2
-cpu=(dotnet "$root/src/PoseTrack.Cli/bin/Release/net10.0/posetrack.dll")
-gpu=(dotnet "$root/src/PoseTrack.Cli/bin/gpu/Release/net10.0/posetrack.dll")
+cpu=(dotnet "$root/src/PoseTrack.Cli/bin/Release/net10.0/PoseTrack.Cli.dll")
+gpu=(dotnet "$root/src/PoseTrack.Cli/bin/gpu/Release/net10.0/PoseTrack.Cli.dll")
 
 if ! $cpu_only; then
   # The GPU build says in one line what is missing (driver, CUDA 13, cuDNN 9) and exits 2.

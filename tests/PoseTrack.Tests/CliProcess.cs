@@ -69,7 +69,7 @@ internal static class CliProcess
         return new Result(p.ExitCode, stdout.Result, stderr.Result);
     }
 
-    private static string PosetrackDll => Path.Combine(AppContext.BaseDirectory, "posetrack.dll");
+    private static string PosetrackDll => Path.Combine(AppContext.BaseDirectory, "PoseTrack.Cli.dll");
 
     private static Process StartProgram(string program, IEnumerable<string> args, string? workingDirectory, IReadOnlyDictionary<string, string>? environment,
         bool closeStdin = true)

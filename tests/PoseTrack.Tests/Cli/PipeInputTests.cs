@@ -155,7 +155,7 @@ public sealed partial class PipeInputTests(ITestOutputHelper output)
     private static CliProcess.Result RunWithPath(string dir, string stdinFile, string path)
     {
         Directory.CreateDirectory(path);
-        var psi = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "posetrack.dll"), "--input", "-", "--json", "o.jsonl", "-q"])
+        var psi = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "PoseTrack.Cli.dll"), "--input", "-", "--json", "o.jsonl", "-q"])
         {
             RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = dir,
         };

@@ -32,7 +32,7 @@ public sealed class ClearWordsTests
     {
         var dir = TestData.TempDir();
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = dir };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "posetrack.dll"), "--input", Vtest, "--max-frames", "5", "--json", "o.jsonl", "--output", "o.mp4" })
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "PoseTrack.Cli.dll"), "--input", Vtest, "--max-frames", "5", "--json", "o.jsonl", "--output", "o.mp4" })
             psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
         p.StandardOutput.Close();   // the reader goes away, as with `| head -c0`
@@ -51,7 +51,7 @@ public sealed class ClearWordsTests
     {
         var dir = TestData.TempDir();
         var r = CliProcess.RunProgram("bash",
-            ["-c", "exec dotnet \"$@\" >&- <&-", "bash", Path.Combine(AppContext.BaseDirectory, "posetrack.dll"),
+            ["-c", "exec dotnet \"$@\" >&- <&-", "bash", Path.Combine(AppContext.BaseDirectory, "PoseTrack.Cli.dll"),
              "--input", Vtest, "--max-frames", "5", "--json", "o.jsonl", "-q"], TimeSpan.FromMinutes(2), dir);
         Assert.True(r.ExitCode == 0, $"exit {r.ExitCode}: {r.Stderr}");
         Assert.Empty(ErrLines(r));

@@ -14,7 +14,7 @@ internal static class HardeningCli
     public static CliProcess.Result RunWithFileSizeLimit(string dir, int kib, params string[] args)
     {
         return CliProcess.RunProgram("bash",
-            ["-c", $"ulimit -f {kib} && exec dotnet \"$@\"", "bash", Path.Combine(AppContext.BaseDirectory, "posetrack.dll"), .. args],
+            ["-c", $"ulimit -f {kib} && exec dotnet \"$@\"", "bash", Path.Combine(AppContext.BaseDirectory, "PoseTrack.Cli.dll"), .. args],
             TimeSpan.FromMinutes(2), dir, new Dictionary<string, string> { ["DOTNET_EnableWriteXorExecute"] = "0" });
     }
 

@@ -18,7 +18,7 @@ public sealed class GpuBuildTests
     private static string LocateGpuBuild()
     {
         string config = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}") ? "Debug" : "Release";
-        var dll = Path.Combine(TestData.RepoRoot, "src", "PoseTrack.Cli", "bin", "gpu", config, "net10.0", "posetrack.dll");
+        var dll = Path.Combine(TestData.RepoRoot, "src", "PoseTrack.Cli", "bin", "gpu", config, "net10.0", "PoseTrack.Cli.dll");
         if (Environment.GetEnvironmentVariable("CI") is not null)
         {
             Assert.True(File.Exists(dll), $"the GPU build is missing ({dll}): .ci/run builds it with scripts/build-gpu.sh before the tests (CI is set)");
