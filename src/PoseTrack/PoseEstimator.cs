@@ -56,6 +56,10 @@ public sealed class PoseEstimator : IDisposable
     /// <summary>True when all crops of a frame go through the pose model in one run.</summary>
     public bool BatchedPose => _pose.Batched;
 
+    /// <summary>The person detector this estimator loaded: a pipeline stage (<see cref="Pipeline.PosePipeline"/>).</summary>
+    public IPersonDetector Detector => _detector;
+    /// <summary>The pose model this estimator loaded: a pipeline stage (<see cref="Pipeline.PosePipeline"/>).</summary>
+    public IPoseModel PoseModel => _pose;
     internal LetterboxDetector DetectorInternal => _detector;
     internal TopDownPoseEstimator PoseInternal => _pose;
 

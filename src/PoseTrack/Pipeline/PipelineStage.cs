@@ -40,12 +40,6 @@ internal abstract class PipelineStage(string name)
     /// <summary>Does this stage's work on one frame (on the stage's own task).</summary>
     protected abstract ValueTask ProcessAsync(FramePacket packet, CancellationToken ct);
 
-    /// <summary>
-    /// Waits for what the frame's work needs besides the frame itself (the pose stage: the tracker's boxes). Not
-    /// counted as busy time, which is the work only.
-    /// </summary>
-    protected virtual ValueTask PrepareAsync(FramePacket packet, CancellationToken ct) => ValueTask.CompletedTask;
-
     public async Task RunAsync(ChannelReader<FramePacket> input, ChannelWriter<FramePacket> output, CancellationToken ct)
     {
         try
@@ -54,7 +48,6 @@ internal abstract class PipelineStage(string name)
             {
                 Stats.SampleDepth(input);
                 Hook?.Invoke(Name, packet.Index);
-                await PrepareAsync(packet, ct).ConfigureAwait(false);
                 long t0 = Stopwatch.GetTimestamp();
                 await ProcessAsync(packet, ct).ConfigureAwait(false);
                 Stats.Add(Stopwatch.GetTimestamp() - t0);
@@ -67,12 +60,6 @@ internal abstract class PipelineStage(string name)
             output.TryComplete(e);
             throw;
         }
-        finally
-        {
-            OnCompleted();
-        }
     }
 
-    /// <summary>Called once when the stage ends, however it ends.</summary>
-    protected virtual void OnCompleted() { }
 }

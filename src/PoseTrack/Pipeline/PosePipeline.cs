@@ -4,6 +4,8 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using OpenCvSharp;
 using PoseTrack.Core;
+using PoseTrack.Detection;
+using PoseTrack.Pose;
 using PoseTrack.Rendering;
 using PoseTrack.Sinks;
 using PoseTrack.Sources;
@@ -18,14 +20,28 @@ namespace PoseTrack.Pipeline;
 /// </summary>
 public sealed class PosePipeline
 {
-    private readonly PoseEstimator _estimator;
+    private readonly IPersonDetector _detector;
+    private readonly IPoseModel _pose;
+    private readonly ITracker? _tracker;
     private readonly PipelineOptions _options;
     private readonly ILogger _logger;
 
-    /// <summary>Creates a pipeline over an estimator (which it uses but does not own).</summary>
+    /// <summary>Creates a pipeline over an estimator's detector and pose model (which it uses but does not own).</summary>
     public PosePipeline(PoseEstimator estimator, PipelineOptions? options = null, ILogger? logger = null)
+        : this(estimator.Detector, estimator.PoseModel, null, options, logger) { }
+
+    /// <summary>
+    /// Creates a pipeline over any detector, pose model and tracker (used, not owned). A tracker given here keeps its
+    /// state across runs and its own options (<see cref="PipelineOptions.TrackerOptions"/> are not used); null makes
+    /// a new one per run from the options, its max age set from the source's frame rate.
+    /// </summary>
+    public PosePipeline(IPersonDetector detector, IPoseModel pose, ITracker? tracker, PipelineOptions? options = null, ILogger? logger = null)
     {
-        _estimator = estimator;
+        ArgumentNullException.ThrowIfNull(detector);
+        ArgumentNullException.ThrowIfNull(pose);
+        _detector = detector;
+        _pose = pose;
+        _tracker = tracker;
         _options = options ?? new PipelineOptions();
         _options.Validate();
         _logger = logger ?? NullLogger.Instance;
@@ -42,7 +58,7 @@ public sealed class PosePipeline
         IProgress<PipelineProgress>? progress = null, CancellationToken stop = default, CancellationToken abort = default)
     {
         var info = source.Info;
-        var tracker = _options.CreateTracker(info.Fps);
+        var tracker = _tracker ?? _options.CreateTracker(info.Fps);
         bool dropping = _options.DropFrames == DropFramesMode.On || (_options.DropFrames == DropFramesMode.Auto && info.IsLive);
         bool draw = sinks.Any(s => s.NeedsImage);
 
@@ -58,11 +74,9 @@ public sealed class PosePipeline
         var toTrack = Channel.CreateBounded<FramePacket>(bounded);
         var toRender = Channel.CreateBounded<FramePacket>(bounded);
         var toSinks = Channel.CreateBounded<FramePacket>(bounded);
-        var feedback = _options.DetectEvery > 1 ? Channel.CreateUnbounded<TrackBoxes>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true }) : null;
-
-        var detect = new DetectStage(_estimator.DetectorInternal, _options.DetectEvery);
-        var pose = new PoseStage(_estimator.PoseInternal, feedback?.Reader);
-        var track = new TrackStage(tracker, feedback?.Writer);
+        var detect = new DetectStage(_detector, _options.DetectEvery);
+        var pose = new PoseStage(_pose, tracker.Options.KeypointScoreThreshold);
+        var track = new TrackStage(tracker);
         var render = new RenderStage(draw, new SkeletonRenderer(new SkeletonRendererOptions(MinKeypointScore: _options.DrawScoreThreshold)), _options.Overlay);
         detect.Hook = pose.Hook = track.Hook = render.Hook = _options.StageHook;
 

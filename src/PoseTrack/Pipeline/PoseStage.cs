@@ -1,45 +1,40 @@
-using System.Threading.Channels;
 using PoseTrack.Core;
 using PoseTrack.Pose;
+using PoseTrack.Tracking;
 
 namespace PoseTrack.Pipeline;
 
-/// <summary>Boxes derived from the live tracks after a frame: the pose stage's input on frames without detection.</summary>
-internal sealed record TrackBoxes(long FrameIndex, IReadOnlyList<PersonDetection> Boxes);
-
 /// <summary>
-/// Runs the top-down pose model on all boxes of a frame in one batch. On frames without detection the boxes come
-/// from the track stage (<see cref="TrackBoxes"/> of the previous frame) through a feedback channel: message passing
-/// instead of shared tracker state.
+/// Runs the pose model on the boxes of a frame. On frames without detection (detect every k frames) the boxes come
+/// from this stage's own previous output: each person's box around its confident keypoints, with the detector score
+/// it carries. Those persons are exactly the tracks the tracker saw in that frame (every person becomes or continues
+/// a track), so this is what a feedback channel from the tracker would give — without making the pose stage wait
+/// for the tracker.
 /// </summary>
-internal sealed class PoseStage(TopDownPoseEstimator pose, ChannelReader<TrackBoxes>? feedback) : PipelineStage("pose")
+internal sealed class PoseStage(IPoseModel pose, float keypointThreshold) : PipelineStage("pose")
 {
-    private long _previous = -1;
-    private IReadOnlyList<PersonDetection> _boxes = [];
-
-    protected override async ValueTask PrepareAsync(FramePacket packet, CancellationToken ct)
-    {
-        if (packet.Detections is not null)
-        {
-            _boxes = packet.Detections;
-            // Drop feedback that is no longer needed, so the channel stays as short as the pipeline.
-            while (feedback is not null && feedback.TryRead(out _)) { }
-            return;
-        }
-        // Frames without detection exist only with a feedback channel, and never first (frame 0 is always detected).
-        // Wait for the tracker to finish the previous frame: its tracks give this frame's boxes.
-        while (true)
-        {
-            var fb = await feedback!.ReadAsync(ct).ConfigureAwait(false);
-            if (fb.FrameIndex >= _previous) { _boxes = fb.Boxes; return; }
-        }
-    }
+    private IReadOnlyList<Person> _previous = [];
 
     protected override ValueTask ProcessAsync(FramePacket packet, CancellationToken ct)
     {
-        // Duplicates from overlapping boxes are removed before tracking, where they would fight over one track.
-        packet.Persons = pose.EstimateDistinct(packet.Image, _boxes);
-        _previous = packet.Index;
+        var boxes = packet.Detections ?? BoxesOf(_previous, packet.Image.Cols, packet.Image.Rows);
+        // Duplicates from overlapping boxes are removed (pose NMS) before tracking, where they would fight over one track.
+        packet.Persons = _previous = pose.Estimate(packet.Image, boxes);
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>The next frame's boxes from this frame's poses (raw keypoints: the box follows where the person is now).</summary>
+    private List<PersonDetection> BoxesOf(IReadOnlyList<Person> persons, int width, int height)
+    {
+        var boxes = new List<PersonDetection>(persons.Count);
+        foreach (var person in persons)
+        {
+            if (PoseBox.FromKeypoints(person.Keypoints, keypointThreshold) is not { } b) continue;
+            var clipped = b.ClipTo(width, height);
+            // The detector's score of the box the person was found in: a person's score (box × joints) does not jump
+            // between frames with and without detection.
+            if (clipped.Width >= 1 && clipped.Height >= 1) boxes.Add(new PersonDetection(clipped, person.BoxScore));
+        }
+        return boxes;
     }
 }

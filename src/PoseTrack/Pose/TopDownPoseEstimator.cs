@@ -11,7 +11,7 @@ namespace PoseTrack.Pose;
 /// (<see cref="HeatmapDecoder"/> or <see cref="SimccDecoder"/>, picked from the output shapes) → inverse affine.
 /// Not thread-safe: one instance per pipeline stage.
 /// </summary>
-internal sealed class TopDownPoseEstimator : IDisposable
+internal sealed class TopDownPoseEstimator : IPoseModel
 {
     private enum OutputKind { Heatmap, Simcc, MoveNet }
 
@@ -167,6 +167,9 @@ internal sealed class TopDownPoseEstimator : IDisposable
     /// </summary>
     public Person[] EstimateDistinct(Mat bgrImage, IReadOnlyList<PersonDetection> boxes) =>
         PoseNms.Suppress(Estimate(bgrImage, boxes), _options.NmsThreshold);
+
+    /// <inheritdoc/>
+    IReadOnlyList<Person> IPoseModel.Estimate(Mat bgrImage, IReadOnlyList<PersonDetection> boxes) => EstimateDistinct(bgrImage, boxes);
 
     /// <summary>Estimates one pose per box. Boxes are in image pixels; results keep the input order.</summary>
     public Person[] Estimate(Mat bgrImage, IReadOnlyList<PersonDetection> boxes)
