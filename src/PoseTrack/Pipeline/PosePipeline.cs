@@ -48,6 +48,46 @@ public sealed class PosePipeline
     }
 
     /// <summary>
+    /// Runs the source through the pipeline and yields each frame's result, in order, as it leaves the tracker: the
+    /// way to consume results in your own code (<c>await foreach (var r in pipeline.RunAsync(source, ct))</c>). The
+    /// source is read as fast as results are taken (bounded channels hold back the stages). Stopping the loop early
+    /// (break, an exception, <paramref name="ct"/>) stops the run; a fault in a stage is thrown from the loop after the
+    /// results before it. The source is used, not disposed.
+    /// </summary>
+    public async IAsyncEnumerable<FrameResult> RunAsync(IFrameSource source, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var results = Channel.CreateBounded<FrameResult>(new BoundedChannelOptions(_options.ChannelCapacity) { SingleReader = true, SingleWriter = true });
+        using var abort = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var run = Task.Run(() => RunAsync(source, [new ChannelSink(results.Writer, abort.Token)], null, default, abort.Token));
+        try
+        {
+            await foreach (var result in results.Reader.ReadAllAsync(abort.Token).ConfigureAwait(false))
+                yield return result;
+            await run.ConfigureAwait(false);   // a fault in a stage surfaces here, after the frames before it
+        }
+        finally
+        {
+            // The consumer stopped early (or failed): end the run at once and wait for its stages to finish.
+            abort.Cancel();
+            try { await run.ConfigureAwait(false); }
+            catch (Exception) when (!run.IsCompletedSuccessfully) { /* already thrown above, or an abort we asked for */ }
+        }
+    }
+
+    /// <summary>Hands each result to the enumerating caller through a bounded channel (a full channel holds the sinks back).</summary>
+    private sealed class ChannelSink(ChannelWriter<FrameResult> writer, CancellationToken abort) : IFrameSink
+    {
+        public bool NeedsImage => false;
+        public void Write(FrameResult result, Mat? annotated)
+        {
+            if (!writer.TryWrite(result)) writer.WriteAsync(result, abort).AsTask().GetAwaiter().GetResult();
+        }
+        public void Complete() => writer.TryComplete();
+        public void Dispose() => writer.TryComplete();
+    }
+
+    /// <summary>
     /// Runs the source to its end through every sink. <paramref name="stop"/> stops reading new frames and lets the
     /// frames in flight finish (a graceful stop); <paramref name="abort"/> cancels everything at once. Either way the
     /// sinks are completed, so the video is finalised and the JSON lines are whole. After an abort this may return
