@@ -13,7 +13,10 @@ if [ ! -f tools/tfjs-golden/.cache/package/models/movenet-thunder.json ] && comm
 fi
 results="$(mktemp -d)"
 set +e
-dotnet test PoseTrack.sln -c Release --logger "console;verbosity=normal" --logger "trx;LogFileName=tests.trx" --results-directory "$results" "$@"
+# Build everything first: `dotnet test` alone builds only the test project and what it references, not the samples
+# that the tests run.
+dotnet build PoseTrack.sln -c Release -v quiet -nologo
+dotnet test PoseTrack.sln -c Release --no-build --logger "console;verbosity=normal" --logger "trx;LogFileName=tests.trx" --results-directory "$results" "$@"
 rc=$?
 set -e
 # One plain closing line with the counts, read from the test results file.

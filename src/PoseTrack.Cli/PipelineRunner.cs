@@ -21,7 +21,7 @@ internal sealed record RunOutputs(string? Video, string? Json, string? Mot, stri
 internal static class PipelineRunner
 {
     /// <summary>Longest the frames in flight may take to finish after Ctrl+C or SIGTERM (the rest of 2 s closes the outputs).</summary>
-    private static readonly TimeSpan DrainLimit = TimeSpan.FromSeconds(1.2);
+    private static readonly TimeSpan DrainLimit = TimeSpan.FromSeconds(1);
 
     public static async Task<int> RunAsync(string input, RunOutputs outputs, PoseEstimatorOptions estimatorOptions,
         PipelineOptions pipelineOptions, FrameSourceOptions sourceOptions, bool quiet, ILoggerFactory loggers)

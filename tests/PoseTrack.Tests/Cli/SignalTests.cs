@@ -5,6 +5,7 @@ using OpenCvSharp;
 namespace PoseTrack.Tests.Cli;
 
 /// <summary>Ctrl+C and hard kills on a real run: what was written stays readable.</summary>
+[Collection(PoseTrack.Tests.DoNoHarm.TimingCollection.Name)]
 public sealed class SignalTests
 {
     private static void Signal(Process p, string signal)

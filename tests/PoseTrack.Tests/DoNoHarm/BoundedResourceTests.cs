@@ -4,6 +4,7 @@ using static PoseTrack.Tests.Hardening.HardeningCli;
 namespace PoseTrack.Tests.DoNoHarm;
 
 /// <summary>Size options have upper limits tied to the machine; SIGTERM and Ctrl+C are honoured within 2 s in every state.</summary>
+[Collection(TimingCollection.Name)]
 public sealed class BoundedResourceTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("posetrack-bounds-").FullName;
@@ -62,7 +63,19 @@ public sealed class BoundedResourceTests : IDisposable
         Assert.True(ended, $"still running 10 s after SIG{signal}");
         var stderr = await err;
         Assert.True(took < TimeSpan.FromSeconds(2), $"SIG{signal} at {afterSeconds} s took {took.TotalSeconds:F2} s to end the run\n{stderr}");
-        Assert.True(p.ExitCode == 130, $"exit {p.ExitCode}: {stderr}{await outText}");
+        // 130 once the command has taken the signal; a SIGTERM that lands while the runtime is still starting (before
+        // any managed code runs) ends the process by the default action, 143 — honoured all the same.
+        Assert.True(p.ExitCode == 130 || (p.ExitCode == 143 && signal == "TERM" && stderr.Length == 0), $"exit {p.ExitCode}: {stderr}{await outText}");
         Assert.DoesNotContain("   at ", stderr);
     }
+}
+
+/// <summary>
+/// Tests that measure how fast a process answers a signal run alone, after the parallel tests: a suite that loads
+/// both cores with model runs would otherwise measure the machine, not the program.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class TimingCollection
+{
+    public const string Name = "timing (runs alone)";
 }
