@@ -1,4 +1,5 @@
-using PoseTrack.Inference;
+using Google.Protobuf;
+using Onnx;
 
 namespace PoseTrack.ModelImport;
 
@@ -29,7 +30,7 @@ internal sealed record OnnxInitializer(string Name, ElemType Type, int[] Dims, b
 
 /// <summary>
 /// Collects the nodes, initializers, inputs and outputs of one ONNX graph, removes what the outputs do not need,
-/// and writes the ModelProto with <see cref="ProtoWriter"/>.
+/// and writes the ModelProto (the messages generated from onnx.proto, in the runtime assembly).
 /// </summary>
 internal sealed class OnnxGraphBuilder
 {
@@ -116,99 +117,79 @@ internal sealed class OnnxGraphBuilder
     /// <summary>Writes the ModelProto.</summary>
     public byte[] Serialize(string graphName, string producer, string producerVersion, string docString)
     {
-        var g = new ProtoWriter(1 << 16);
-        foreach (var n in _nodes) g.WriteBytesField(OnnxFields.GraphNode, WriteNode(n));
-        g.WriteStringField(GraphName, graphName);
-        foreach (var i in _initializers) g.WriteBytesField(OnnxFields.GraphInitializer, WriteTensor(i));
-        foreach (var i in _inputs) g.WriteBytesField(OnnxFields.GraphInput, WriteValueInfo(i));
-        foreach (var o in _outputs) g.WriteBytesField(OnnxFields.GraphOutput, WriteValueInfo(o));
-
-        var m = new ProtoWriter(g.Length + 256);
-        m.WriteInt64Field(OnnxFields.ModelIrVersion, IrVersion);
-        m.WriteStringField(OnnxFields.ModelProducerName, producer);
-        m.WriteStringField(ModelProducerVersion, producerVersion);
-        if (docString.Length > 0) m.WriteStringField(ModelDocString, docString);
-        m.WriteBytesField(OnnxFields.ModelGraph, g.WrittenSpan);
-        var opset = new ProtoWriter();
-        opset.WriteStringField(OnnxFields.OpsetDomain, "");
-        opset.WriteInt64Field(OnnxFields.OpsetVersion, Opset);
-        m.WriteBytesField(OnnxFields.ModelOpsetImport, opset.WrittenSpan);
-        return m.ToArray();
+        var graph = new GraphProto { Name = graphName };
+        graph.Node.AddRange(_nodes.Select(ToProto));
+        graph.Initializer.AddRange(_initializers.Select(ToProto));
+        graph.Input.AddRange(_inputs.Select(ToProto));
+        graph.Output.AddRange(_outputs.Select(ToProto));
+        var model = new ModelProto
+        {
+            IrVersion = IrVersion,
+            ProducerName = producer,
+            ProducerVersion = producerVersion,
+            Graph = graph,
+        };
+        if (docString.Length > 0) model.DocString = docString;
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
+        return model.ToByteArray();
     }
 
-    // Field numbers of onnx.proto not listed in OnnxFields (which only covers what the project reads).
-    private const int ModelProducerVersion = 3;
-    private const int ModelDocString = 6;
-    private const int GraphName = 2;
-    private const int AttrF = 2;
-    private const int AttrS = 4;
-    private const int AttrFloats = 7;
-    private const int AttrType = 20;
-    private const int TensorDims = 1;
-
-    private static ReadOnlySpan<byte> WriteNode(OnnxNode n)
+    private static NodeProto ToProto(OnnxNode n)
     {
-        var w = new ProtoWriter(128);
-        // An empty input name is how ONNX marks an optional input that is left out, so empty strings are written too.
-        foreach (var i in n.Inputs) w.WriteStringField(OnnxFields.NodeInput, i);
-        foreach (var o in n.Outputs) w.WriteStringField(OnnxFields.NodeOutput, o);
-        w.WriteStringField(OnnxFields.NodeName, n.Name);
-        w.WriteStringField(OnnxFields.NodeOpType, n.OpType);
-        foreach (var a in n.Attrs) w.WriteBytesField(OnnxFields.NodeAttribute, WriteAttr(a));
-        return w.WrittenSpan;
+        // An empty input name is how ONNX marks an optional input that is left out, so empty strings are kept too.
+        var node = new NodeProto { Name = n.Name, OpType = n.OpType };
+        node.Input.AddRange(n.Inputs);
+        node.Output.AddRange(n.Outputs);
+        node.Attribute.AddRange(n.Attrs.Select(ToProto));
+        return node;
     }
 
-    private static ReadOnlySpan<byte> WriteAttr(OnnxAttr a)
+    private static AttributeProto ToProto(OnnxAttr a)
     {
-        var w = new ProtoWriter(32);
-        w.WriteStringField(OnnxFields.AttrName, a.Name);
+        var attr = new AttributeProto { Name = a.Name };
         switch (a.Type)
         {
-            case OnnxAttrType.Int: w.WriteInt64Field(OnnxFields.AttrI, a.I); break;
-            case OnnxAttrType.Float: w.WriteFixed32Field(AttrF, BitConverter.SingleToUInt32Bits(a.F)); break;
-            case OnnxAttrType.String: w.WriteStringField(AttrS, a.S!); break;
-            case OnnxAttrType.Ints: foreach (var v in a.Ints!) w.WriteInt64Field(OnnxFields.AttrInts, v); break;
-            case OnnxAttrType.Floats: foreach (var v in a.Floats!) w.WriteFixed32Field(AttrFloats, BitConverter.SingleToUInt32Bits(v)); break;
+            case OnnxAttrType.Int: attr.I = a.I; break;
+            case OnnxAttrType.Float: attr.F = a.F; break;
+            case OnnxAttrType.String: attr.S = ByteString.CopyFromUtf8(a.S!); break;
+            case OnnxAttrType.Ints: attr.Ints.AddRange(a.Ints!); break;
+            case OnnxAttrType.Floats: attr.Floats.AddRange(a.Floats!); break;
         }
-        w.WriteVarintField(AttrType, (ulong)a.Type);
-        return w.WrittenSpan;
+        attr.Type = (AttributeProto.Types.AttributeType)a.Type;
+        return attr;
     }
 
-    private static ReadOnlySpan<byte> WriteTensor(OnnxInitializer t)
+    private static TensorProto ToProto(OnnxInitializer t)
     {
-        var w = new ProtoWriter(t.Raw.Length + 64);
-        foreach (var d in t.Dims) w.WriteInt64Field(TensorDims, d);
-        w.WriteVarintField(OnnxFields.TensorDataType, (ulong)t.Type);
-        w.WriteStringField(OnnxFields.TensorName, t.Name);
-        w.WriteBytesField(OnnxFields.TensorRawData, t.Raw);
-        return w.WrittenSpan;
+        var tensor = new TensorProto
+        {
+            DataType = (int)t.Type,
+            Name = t.Name,
+            // The builder's arrays are not changed after they are added, so they can back the message without a copy.
+            RawData = UnsafeByteOperations.UnsafeWrap(t.Raw),
+        };
+        tensor.Dims.AddRange(t.Dims.Select(d => (long)d));
+        return tensor;
     }
 
-    private static ReadOnlySpan<byte> WriteValueInfo(OnnxIo io)
+    private static ValueInfoProto ToProto(OnnxIo io)
     {
-        var tensorType = new ProtoWriter(64);
-        tensorType.WriteVarintField(OnnxFields.TensorTypeElemType, (ulong)io.Type);
+        var tensorType = new TypeProto.Types.Tensor { ElemType = (int)io.Type };
         if (io.Dims is not null)
         {
-            var shape = new ProtoWriter(64);
+            tensorType.Shape = new TensorShapeProto();
             foreach (var d in io.Dims)
             {
-                var dim = new ProtoWriter(16);
+                var dim = new TensorShapeProto.Types.Dimension();
                 if (d is not null)
                 {
                     if (long.TryParse(d, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var v))
-                        dim.WriteInt64Field(OnnxFields.DimValue, v);
-                    else dim.WriteStringField(OnnxFields.DimParam, d);
+                        dim.DimValue = v;
+                    else dim.DimParam = d;
                 }
-                shape.WriteBytesField(OnnxFields.ShapeDim, dim.WrittenSpan);
+                tensorType.Shape.Dim.Add(dim);
             }
-            tensorType.WriteBytesField(OnnxFields.TensorTypeShape, shape.WrittenSpan);
         }
-        var type = new ProtoWriter(64);
-        type.WriteBytesField(OnnxFields.TypeTensorType, tensorType.WrittenSpan);
-        var w = new ProtoWriter(64);
-        w.WriteStringField(OnnxFields.ValueInfoName, io.Name);
-        w.WriteBytesField(OnnxFields.ValueInfoType, type.WrittenSpan);
-        return w.WrittenSpan;
+        return new ValueInfoProto { Name = io.Name, Type = new TypeProto { TensorType = tensorType } };
     }
 }

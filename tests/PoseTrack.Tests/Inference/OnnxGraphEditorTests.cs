@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
+using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
+using Onnx;
 using PoseTrack.Core;
 using PoseTrack.Inference;
 using Xunit;
@@ -10,96 +12,36 @@ namespace PoseTrack.Tests.Inference;
 
 public class OnnxGraphEditorTests(ITestOutputHelper output)
 {
+    // Field numbers of onnx.proto, for the tests that look at the bytes themselves.
+    private const int ModelGraph = ModelProto.GraphFieldNumber;
+    private const int GraphInput = GraphProto.InputFieldNumber;
+    private const int GraphOutput = GraphProto.OutputFieldNumber;
+    private const int GraphValueInfo = GraphProto.ValueInfoFieldNumber;
+
     private static string PoseModelPath => Path.Combine(TestData.ModelsDir, "ultralight_nano_simplepose_256x192.onnx");
     private const int C = 3, H = 256, W = 192, K = 17, HH = 64, HW = 48;
 
-    // ---------- (a) wire format ----------
+    // ---------- (a) the generated protobuf classes ----------
 
-    [Theory]
-    [InlineData(0UL, 1)]
-    [InlineData(1UL, 1)]
-    [InlineData(127UL, 1)]
-    [InlineData(128UL, 2)]
-    [InlineData(300UL, 2)]
-    [InlineData(16_383UL, 2)]
-    [InlineData(16_384UL, 3)]
-    [InlineData(0xFFFF_FFFFUL, 5)]
-    [InlineData(long.MaxValue, 9)]
-    [InlineData(ulong.MaxValue, 10)]
-    public void Varint_RoundTrips_WithExpectedSize(ulong value, int size)
+    public static TheoryData<string> ShippedModels
     {
-        Assert.Equal(size, ProtoWriter.VarintSize(value));
-        var w = new ProtoWriter();
-        w.WriteVarint(value);
-        Assert.Equal(size, w.Length);
-        var r = new ProtoReader(w.WrittenSpan);
-        Assert.Equal(value, r.ReadVarint());
-        Assert.True(r.AtEnd);
-    }
-
-    [Fact]
-    public void Varint_KnownEncoding()
-    {
-        var w = new ProtoWriter();
-        w.WriteVarint(300);
-        Assert.Equal(new byte[] { 0xAC, 0x02 }, w.ToArray());
-        w = new ProtoWriter();
-        w.WriteInt64Field(1, -1); // negative int64: ten bytes after the key
-        Assert.Equal(11, w.Length);
-    }
-
-    [Fact]
-    public void Fields_RoundTrip_AllWireTypes()
-    {
-        var inner = new ProtoWriter();
-        inner.WriteStringField(2, "batch");
-        var w = new ProtoWriter(4);
-        w.WriteVarintField(1, 42);
-        w.WriteInt64Field(2, -7);
-        w.WriteFixed32Field(3, 0xDEADBEEF);
-        w.WriteFixed64Field(4, 0x0123_4567_89AB_CDEF);
-        w.WriteStringField(5, "héllo");
-        w.WriteBytesField(100_000, inner.WrittenSpan);
-        byte[] buf = w.ToArray();
-
-        var r = new ProtoReader(buf);
-        Assert.True(r.TryReadField(out var f));
-        Assert.Equal((1, WireType.Varint, 42UL), (f.Number, f.WireType, f.Varint));
-        Assert.True(r.TryReadField(out f));
-        Assert.Equal((2, -7L), (f.Number, f.Int64));
-        Assert.True(r.TryReadField(out f));
-        Assert.Equal((3, WireType.Fixed32), (f.Number, f.WireType));
-        Assert.Equal(0xDEADBEEFu, BitConverter.ToUInt32(f.Payload));
-        Assert.True(r.TryReadField(out f));
-        Assert.Equal((4, WireType.Fixed64), (f.Number, f.WireType));
-        Assert.Equal(0x0123_4567_89AB_CDEFUL, BitConverter.ToUInt64(f.Payload));
-        Assert.True(r.TryReadField(out f));
-        Assert.Equal((5, "héllo"), (f.Number, f.String));
-        Assert.True(r.TryReadField(out f));
-        Assert.Equal((100_000, WireType.LengthDelimited), (f.Number, f.WireType));
-        Assert.Equal(f.End - f.Payload.Length, f.PayloadStart);
-        Assert.Equal(buf.Length, f.End);
-        var nested = new ProtoReader(f.Payload);
-        Assert.True(nested.TryReadField(out var g));
-        Assert.Equal((2, "batch"), (g.Number, g.String));
-        Assert.False(r.TryReadField(out _));
-    }
-
-    [Theory]
-    [InlineData(new byte[] { 0x80 })]                         // truncated varint
-    [InlineData(new byte[] { 0x08 })]                         // key without value
-    [InlineData(new byte[] { 0x0A, 0x05, 0x01 })]             // length past the end
-    [InlineData(new byte[] { 0x0D, 0x01, 0x02 })]             // truncated fixed32
-    [InlineData(new byte[] { 0x0B })]                         // group wire type
-    [InlineData(new byte[] { 0x00, 0x01 })]                   // field number 0
-    [InlineData(new byte[] { 0x08, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x02 })] // > 64 bits
-    public void Reader_RejectsMalformed(byte[] data)
-    {
-        Assert.Throws<InvalidDataException>(() =>
+        get
         {
-            var r = new ProtoReader(data);
-            while (r.TryReadField(out _)) { }
-        });
+            var files = new TheoryData<string>();
+            foreach (var f in Directory.GetFiles(TestData.ModelsDir, "*.onnx").Order(StringComparer.Ordinal)) files.Add(Path.GetFileName(f));
+            return files;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(ShippedModels))]
+    public void ShippedModel_ParsesAndWritesBackByteIdentical(string file)
+    {
+        // What lets the editor promise that everything it does not edit stays as it was.
+        byte[] original = File.ReadAllBytes(Path.Combine(TestData.ModelsDir, file));
+        var model = ModelProto.Parser.ParseFrom(original);
+        Assert.True(model.Graph.Node.Count > 0);
+        Assert.Equal(original, model.ToByteArray());
     }
 
     // ---------- (b) the real model ----------
@@ -141,10 +83,10 @@ public class OnnxGraphEditorTests(ITestOutputHelper output)
         for (int i = 0; i < a.Count; i++)
         {
             Assert.Equal(a[i].Number, b[i].Number);
-            if (a[i].Number != OnnxFields.ModelGraph) Assert.Equal(a[i].Bytes, b[i].Bytes);
+            if (a[i].Number != ModelGraph) Assert.Equal(a[i].Bytes, b[i].Bytes);
         }
-        var ga = TopFields(Payload(original, OnnxFields.ModelGraph));
-        var gb = TopFields(Payload(edited, OnnxFields.ModelGraph));
+        var ga = TopFields(Payload(original, ModelGraph));
+        var gb = TopFields(Payload(edited, ModelGraph));
         Assert.Equal(ga.Count, gb.Count);
         int changed = 0;
         for (int i = 0; i < ga.Count; i++)
@@ -153,7 +95,7 @@ public class OnnxGraphEditorTests(ITestOutputHelper output)
             if (!ga[i].Bytes.AsSpan().SequenceEqual(gb[i].Bytes))
             {
                 changed++;
-                Assert.True(ga[i].Number is OnnxFields.GraphInput or OnnxFields.GraphOutput, $"graph field {ga[i].Number} changed");
+                Assert.True(ga[i].Number is GraphInput or GraphOutput, $"graph field {ga[i].Number} changed");
             }
         }
         Assert.Equal(2, changed);
@@ -260,8 +202,8 @@ public class OnnxGraphEditorTests(ITestOutputHelper output)
         byte[] model = TinyModel(extraNodes: [], valueInfo: [ValueInfo("mid", 1, 4)], middleOp: "Relu");
         byte[] edited = OnnxGraphEditor.MakeBatchDynamic(model, out string? reason)!;
         Assert.Null(reason);
-        var graph = TopFields(Payload(edited, OnnxFields.ModelGraph));
-        Assert.DoesNotContain(graph, f => f.Number == OnnxFields.GraphValueInfo);
+        var graph = TopFields(Payload(edited, ModelGraph));
+        Assert.DoesNotContain(graph, f => f.Number == GraphValueInfo);
 
         using var opts = NewOptions();
         using var session = new InferenceSession(edited, opts);
@@ -333,112 +275,95 @@ public class OnnxGraphEditorTests(ITestOutputHelper output)
 
     private readonly record struct RawField(int Number, byte[] Bytes);
 
-    private static List<RawField> TopFields(ReadOnlySpan<byte> message)
+    /// <summary>The top-level fields of a message as they lie in its bytes, in order.</summary>
+    private static List<RawField> TopFields(byte[] message)
     {
         var list = new List<RawField>();
-        var r = new ProtoReader(message);
-        while (r.TryReadField(out var f)) list.Add(new RawField(f.Number, message[f.Start..f.End].ToArray()));
+        var input = new CodedInputStream(message);
+        int start = 0;
+        uint tag;
+        while ((tag = input.ReadTag()) != 0)
+        {
+            input.SkipLastField();
+            int end = (int)input.Position;
+            list.Add(new RawField(WireFormat.GetTagFieldNumber(tag), message[start..end]));
+            start = end;
+        }
         return list;
     }
 
-    private static byte[] Payload(ReadOnlySpan<byte> message, int field)
+    private static byte[] Payload(byte[] message, int field)
     {
-        var r = new ProtoReader(message);
-        while (r.TryReadField(out var f))
-            if (f.Number == field) return f.Payload.ToArray();
+        var input = new CodedInputStream(message);
+        uint tag;
+        while ((tag = input.ReadTag()) != 0)
+        {
+            if (WireFormat.GetTagFieldNumber(tag) == field) return input.ReadBytes().ToByteArray();
+            input.SkipLastField();
+        }
         throw new InvalidOperationException($"field {field} missing");
     }
 
     /// <summary>ValueInfoProto of a float tensor with fixed dims.</summary>
-    private static byte[] ValueInfo(string name, params long[] dims)
+    private static ValueInfoProto ValueInfo(string name, params long[] dims)
     {
-        var shape = new ProtoWriter();
-        foreach (long d in dims)
+        var shape = new TensorShapeProto();
+        foreach (long d in dims) shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = d });
+        return new ValueInfoProto
         {
-            var dim = new ProtoWriter();
-            dim.WriteInt64Field(OnnxFields.DimValue, d);
-            shape.WriteBytesField(OnnxFields.ShapeDim, dim.WrittenSpan);
-        }
-        var tensor = new ProtoWriter();
-        tensor.WriteVarintField(OnnxFields.TensorTypeElemType, 1);
-        tensor.WriteBytesField(OnnxFields.TensorTypeShape, shape.WrittenSpan);
-        var type = new ProtoWriter();
-        type.WriteBytesField(OnnxFields.TypeTensorType, tensor.WrittenSpan);
-        var vi = new ProtoWriter();
-        vi.WriteStringField(OnnxFields.ValueInfoName, name);
-        vi.WriteBytesField(OnnxFields.ValueInfoType, type.WrittenSpan);
-        return vi.ToArray();
+            Name = name,
+            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = 1, Shape = shape } },
+        };
     }
 
-    private static byte[] Int64Tensor(string name, long[] values)
+    private static TensorProto Int64Tensor(string name, long[] values)
     {
-        var t = new ProtoWriter();
-        t.WriteInt64Field(1, values.Length); // dims
-        t.WriteVarintField(OnnxFields.TensorDataType, OnnxFields.TensorDataTypeInt64);
-        var packed = new ProtoWriter();
-        foreach (long v in values) packed.WriteVarint(unchecked((ulong)v));
-        t.WriteBytesField(OnnxFields.TensorInt64Data, packed.WrittenSpan);
-        t.WriteStringField(OnnxFields.TensorName, name);
-        return t.ToArray();
+        var t = new TensorProto { DataType = (int)TensorProto.Types.DataType.Int64, Name = name };
+        t.Dims.Add(values.Length);
+        t.Int64Data.AddRange(values);
+        return t;
     }
 
-    private static byte[] Node(string op, string[] inputs, string[] outputs, params byte[][] attributes)
+    private static NodeProto Node(string op, string[] inputs, string[] outputs, params AttributeProto[] attributes)
     {
-        var n = new ProtoWriter();
-        foreach (var i in inputs) n.WriteStringField(OnnxFields.NodeInput, i);
-        foreach (var o in outputs) n.WriteStringField(OnnxFields.NodeOutput, o);
-        n.WriteStringField(OnnxFields.NodeName, op.ToLowerInvariant() + "_" + outputs[0]);
-        n.WriteStringField(OnnxFields.NodeOpType, op);
-        foreach (var a in attributes) n.WriteBytesField(OnnxFields.NodeAttribute, a);
-        return n.ToArray();
+        var n = new NodeProto { Name = op.ToLowerInvariant() + "_" + outputs[0], OpType = op };
+        n.Input.AddRange(inputs);
+        n.Output.AddRange(outputs);
+        n.Attribute.AddRange(attributes);
+        return n;
     }
 
-    private static byte[] ConstantNode(string output, long[] values)
-    {
-        var a = new ProtoWriter();
-        a.WriteStringField(OnnxFields.AttrName, "value");
-        a.WriteBytesField(OnnxFields.AttrT, Int64Tensor("", values));
-        a.WriteVarintField(20, 4); // type = TENSOR
-        return Node("Constant", [], [output], a.ToArray());
-    }
+    private static NodeProto ConstantNode(string output, long[] values) =>
+        Node("Constant", [], [output],
+            new AttributeProto { Name = "value", T = Int64Tensor("", values), Type = AttributeProto.Types.AttributeType.Tensor });
 
     /// <summary>x [batch,4] → Relu → mid → (middleOp) → y [batch,4], opset 13.</summary>
-    internal static byte[] TinyModel(byte[][] extraNodes, byte[][] valueInfo, string middleOp,
+    internal static byte[] TinyModel(NodeProto[] extraNodes, ValueInfoProto[] valueInfo, string middleOp,
         long[]? shapeInit = null, long flattenAxis = 1, long batch = 1)
     {
-        var g = new ProtoWriter();
-        foreach (var n in extraNodes) g.WriteBytesField(OnnxFields.GraphNode, n);
-        g.WriteBytesField(OnnxFields.GraphNode, Node("Relu", ["x"], ["mid"]));
+        var g = new GraphProto { Name = "tiny" };
+        g.Node.AddRange(extraNodes);
+        g.Node.Add(Node("Relu", ["x"], ["mid"]));
         switch (middleOp)
         {
             case "Relu":
-                g.WriteBytesField(OnnxFields.GraphNode, Node("Relu", ["mid"], ["y"]));
+                g.Node.Add(Node("Relu", ["mid"], ["y"]));
                 break;
             case "Reshape":
-                g.WriteBytesField(OnnxFields.GraphNode, Node("Reshape", ["mid", "shp"], ["y"]));
+                g.Node.Add(Node("Reshape", ["mid", "shp"], ["y"]));
                 break;
             case "Flatten":
-                var axis = new ProtoWriter();
-                axis.WriteStringField(OnnxFields.AttrName, "axis");
-                axis.WriteInt64Field(OnnxFields.AttrI, flattenAxis);
-                axis.WriteVarintField(20, 2); // type = INT
-                g.WriteBytesField(OnnxFields.GraphNode, Node("Flatten", ["mid"], ["y"], axis.ToArray()));
+                var axis = new AttributeProto { Name = "axis", I = flattenAxis, Type = AttributeProto.Types.AttributeType.Int };
+                g.Node.Add(Node("Flatten", ["mid"], ["y"], axis));
                 break;
         }
-        g.WriteStringField(2, "tiny");
-        if (shapeInit is not null) g.WriteBytesField(OnnxFields.GraphInitializer, Int64Tensor("shp", shapeInit));
-        g.WriteBytesField(OnnxFields.GraphInput, ValueInfo("x", batch, 4));
-        g.WriteBytesField(OnnxFields.GraphOutput, ValueInfo("y", batch, 4));
-        foreach (var vi in valueInfo) g.WriteBytesField(OnnxFields.GraphValueInfo, vi);
+        if (shapeInit is not null) g.Initializer.Add(Int64Tensor("shp", shapeInit));
+        g.Input.Add(ValueInfo("x", batch, 4));
+        g.Output.Add(ValueInfo("y", batch, 4));
+        g.ValueInfo.AddRange(valueInfo);
 
-        var opset = new ProtoWriter();
-        opset.WriteStringField(OnnxFields.OpsetDomain, "");
-        opset.WriteInt64Field(OnnxFields.OpsetVersion, 13);
-        var m = new ProtoWriter();
-        m.WriteInt64Field(OnnxFields.ModelIrVersion, 7);
-        m.WriteStringField(OnnxFields.ModelProducerName, "posetrack-tests");
-        m.WriteBytesField(OnnxFields.ModelGraph, g.WrittenSpan);
-        m.WriteBytesField(OnnxFields.ModelOpsetImport, opset.WrittenSpan);
-        return m.ToArray();
+        var m = new ModelProto { IrVersion = 7, ProducerName = "posetrack-tests", Graph = g };
+        m.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
+        return m.ToByteArray();
     }
 }
