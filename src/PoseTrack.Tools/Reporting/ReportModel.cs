@@ -5,6 +5,9 @@ namespace PoseTrack.Reporting;
 // What Templates/report.liquid renders. Numbers are formatted here (invariant culture) and the geometry of the SVG
 // plots is computed here; the template only lays them out. Strings from the log stay plain text: the template's
 // encoder escapes them.
+// The plots are drawn as SVG by hand (Plot below, about 50 lines) rather than with ScottPlot: ScottPlot 5 renders SVG
+// through SkiaSharp, which brings native libSkiaSharp and libHarfBuzzSharp for every runtime into the tool, and its SVG
+// needs fixing before it can be inlined (an XML prolog, a fixed pixel size, clipPath ids that repeat across plots).
 
 /// <summary>The whole page.</summary>
 internal sealed record ReportPage(string Title, string Input, string Created, string LogPath, string Generated,
