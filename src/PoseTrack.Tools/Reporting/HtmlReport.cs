@@ -1,370 +1,63 @@
 using System.Globalization;
-using System.Net;
-using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Unicode;
+using Fluid;
 
 namespace PoseTrack.Reporting;
 
 /// <summary>
-/// Writes a <see cref="RunAnalysis"/> as one self-contained HTML page: inline CSS, inline SVG plots, thumbnails as
-/// data URIs and a little inline script (timeline sorting, table sorting) — nothing is fetched from the network.
-/// Every number is aggregated (per track, or per plot bucket), so the page stays small for long runs.
+/// Writes a <see cref="RunAnalysis"/> as one self-contained HTML page from the templates embedded in this assembly
+/// (Reporting/Templates: report.liquid, with report.css and report.js inlined): inline SVG plots, thumbnails as data
+/// URIs, nothing fetched from the network. Every number is aggregated (per track, or per plot bucket), so the page
+/// stays small for long runs. Everything from the log is HTML-escaped by the renderer's encoder; only the page's own
+/// CSS and script are written raw.
 /// <para>
-/// The page checks itself when it loads: an error handler installed first records any script error, and the last
-/// script sets <c>data-ok="true"</c> on the &lt;html&gt; element (and <c>data-rows</c>, <c>data-visible-rows</c>)
-/// only when there was none and every timeline row renders. A headless browser's <c>--dump-dom</c> shows them.
+/// The page checks itself when it loads: report.js, first in the head, records any script or resource error, and
+/// once the document is parsed sets <c>data-ok="true"</c> on the &lt;html&gt; element (and <c>data-rows</c>,
+/// <c>data-visible-rows</c>) only when there was none and every timeline row renders. A headless browser's
+/// <c>--dump-dom</c> shows them.
 /// </para>
 /// </summary>
 internal static class HtmlReport
 {
-    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
-
     /// <summary>Most plot points: longer runs are averaged into this many buckets (min and max kept as a band).</summary>
     internal const int PlotBuckets = 600;
 
-    /// <summary>Timeline width in SVG units; a segment is drawn at least <see cref="MinBarUnits"/> wide.</summary>
-    private const double TimelineUnits = 1000, MinBarUnits = 1.5;
-
     /// <summary>Most rows of the problems table (the timeline and the jitter table show every track).</summary>
     internal const int MaxIssueRows = 1000;
+
+    /// <summary>Escapes &lt; &gt; &amp; quotes (and +) but leaves other characters readable (×, –, →, names in any script).</summary>
+    internal static readonly HtmlEncoder Encoder = HtmlEncoder.Create(UnicodeRanges.All);
+
+    private static readonly TemplateOptions Options = new TemplateOptionsBuilder().WithCultureInfo(CultureInfo.InvariantCulture).Build();
+
+    private static readonly Lazy<(IFluidTemplate Page, string Css, string Script)> Templates = new(() =>
+    {
+        if (!new FluidParser().TryParse(Resource("report.liquid"), out var page, out var error))
+            throw new InvalidOperationException($"Reporting/Templates/report.liquid does not parse: {error}");
+        return (page, Resource("report.css"), Resource("report.js"));
+    });
 
     /// <summary>Renders the page.</summary>
     public static string Render(RunAnalysis a, ThumbnailSet? thumbnails)
     {
         ArgumentNullException.ThrowIfNull(a);
-        var h = a.Log.Header;
-        var sb = new StringBuilder(64 * 1024);
-        string name = Path.GetFileName(h.Input.TrimEnd('/', '\\'));
-        if (string.IsNullOrEmpty(name)) name = h.Input;
-        string title = $"PoseTrack report: {name}";
-
-        sb.Append("<!DOCTYPE html>\n<html lang=\"en\" data-ok=\"pending\">\n<head>\n<meta charset=\"utf-8\">\n")
-          .Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
-          .Append("<meta name=\"generator\" content=\"posetrack report\">\n")
-          .Append("<title>").Append(E(title)).Append("</title>\n")
-          // First script: records errors of everything after it (data-ok can then never become "true").
-          .Append("<script>window.__ptErrors=[];(function(){var d=document.documentElement;function fail(m){window.__ptErrors.push(String(m));")
-          .Append("d.setAttribute('data-ok','false');d.setAttribute('data-errors',window.__ptErrors.join(' | '));}")
-          .Append("window.addEventListener('error',function(e){fail(e.message||'resource error');},true);")
-          .Append("window.addEventListener('unhandledrejection',function(e){fail(e.reason);});")
-          .Append("var ce=console.error;console.error=function(){fail([].slice.call(arguments).join(' '));return ce.apply(console,arguments);};")
-          .Append("window.__ptFail=fail;})();</script>\n")
-          .Append("<style>").Append(Css).Append("</style>\n</head>\n<body>\n");
-
-        sb.Append("<header><h1>").Append(E(title)).Append("</h1><p class=\"sub\">")
-          .Append(E(h.Input)).Append(" · run started ").Append(E(h.Created.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss 'UTC'", Inv)))
-          .Append(" · log ").Append(E(a.Log.Path)).Append("</p>\n<nav>")
-          .Append("<a href=\"#summary\">Summary</a><a href=\"#timeline\">Timeline</a><a href=\"#problems\">Suspected problems</a>")
-          .Append("<a href=\"#jitter\">Jitter</a><a href=\"#plots\">Plots</a>");
-        if (thumbnails is not null) sb.Append("<a href=\"#thumbnails\">Thumbnails</a>");
-        sb.Append("</nav></header>\n<main>\n");
-
-        var warnings = a.Log.ReadWarnings();
-        if (warnings.Count > 0)
-        {
-            sb.Append("<div class=\"warn\" id=\"read-warnings\"><strong>Read problems.</strong><ul>");
-            foreach (var w in warnings) sb.Append("<li>").Append(E(w)).Append("</li>");
-            sb.Append("</ul></div>\n");
-        }
-
-        Summary(sb, a);
-        Timeline(sb, a);
-        Problems(sb, a);
-        Jitter(sb, a, thumbnails);
-        Plots(sb, a);
-        if (thumbnails is not null) Thumbs(sb, a, thumbnails);
-
-        sb.Append("</main>\n<footer>Generated by <code>posetrack report</code> on ")
-          .Append(DateTimeOffset.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'", Inv)).Append(". Self-contained: works offline.</footer>\n");
-        sb.Append("<script>").Append(Script).Append("</script>\n</body>\n</html>\n");
-        return sb.ToString();
+        var (page, css, script) = Templates.Value;
+        var context = new TemplateContext(Options);
+        context.SetValue("page", ReportModel.Build(a, thumbnails, DateTimeOffset.UtcNow));
+        context.SetValue("css", css);
+        context.SetValue("script", script);
+        context.SetValue("max_issue_rows", MaxIssueRows);
+        return page.Render(context, Encoder);
     }
 
-    // ---------------------------------------------------------------- summary
-
-    private static void Summary(StringBuilder sb, RunAnalysis a)
+    private static string Resource(string name)
     {
-        var s = a.Summary;
-        var h = a.Log.Header;
-        int problems = a.Issues.Count;
-        sb.Append("<section id=\"summary\"><h2>Summary</h2>\n<div class=\"cards\">");
-        Card(sb, "frames", s.FramesLogged.ToString("N0", Inv));
-        Card(sb, "video time", Duration(s.DurationSeconds));
-        Card(sb, "tracks seen", a.Tracks.Count.ToString("N0", Inv));
-        Card(sb, "people / frame (mean)", s.FramesLogged > 0 ? s.PeopleMean.ToString("F1", Inv) : "–");
-        Card(sb, "suspected problems", problems.ToString("N0", Inv), problems > 0 ? "bad" : "good");
-        Card(sb, "dropped frames", s.DroppedFrames.ToString("N0", Inv), s.DroppedFrames > 0 ? "bad" : null);
-        sb.Append("</div>\n<table class=\"kv\">");
-        Row(sb, "Input", E(h.Input) + (File.Exists(h.Input) ? "" : " <span class=\"muted\">(not found here)</span>"));
-        Row(sb, "Frame size", I($"{h.Width} × {h.Height}"));
-        Row(sb, "Models", $"detector <code>{E(h.DetectorModel ?? "none")}</code>, pose <code>{E(h.PoseModel ?? "none")}</code>, skeleton <code>{E(h.Skeleton.Name)}</code>");
-        Row(sb, "Video fps (header)", Num(h.Fps, "0.###") + (h.FrameCount is long fc ? I($", {fc:N0} frames announced") : ", frame count unknown (live source)"));
-        if (s.FramesLogged > 0)
-        {
-            Row(sb, "Frames logged", I($"{s.FramesLogged:N0} (frame {s.FirstFrame} to {s.LastFrame})")
-                + (s.MissingAtEnd is long m ? I($"; the log stops {m:N0} frames before the announced end") : ""));
-            Row(sb, "Logged frames per second of video time",
-                s.LoggedFpsMean is double fm
-                    ? I($"mean {fm:F2}, p50 {s.LoggedFpsP50:F2}, p90 {s.LoggedFpsP90:F2}") + (s.SourceFps is double sf ? I($"; source {sf:F2} fps") : "")
-                    : "–");
-        }
-        Row(sb, "Processing speed", "<span class=\"muted\">not recorded in the JSON lines log (frames carry video time only); "
-            + "the run's final summary line prints it. For live sources with frame dropping, the logged rate above is the processing rate.</span>");
-        Row(sb, "Dropped frames", s.DroppedFrames == 0 ? "none (no gaps in the frame numbers)"
-            : I($"{s.DroppedFrames:N0} frame numbers missing between the first and last logged frame"));
-        if (s.FramesLogged > 0)
-        {
-            Row(sb, "People per frame", I($"mean {s.PeopleMean:F2}, median {s.PeopleP50:0.#}, max {s.PeopleMax}; {s.PersonDetections:N0} person detections")
-                + (s.UntrackedPersons > 0 ? I($", {s.UntrackedPersons:N0} without a track id") : ""));
-            Row(sb, "Mean keypoint confidence", s.MeanKeypointConfidence is double c ? c.ToString("F3", Inv) : "–");
-        }
-        var kinds = a.Issues.GroupBy(i => i.Kind).ToDictionary(g => g.Key, g => g.Count());
-        Row(sb, "Suspected problems", I($"{kinds.GetValueOrDefault(IssueKind.IdSwitch)} likely id switches, {kinds.GetValueOrDefault(IssueKind.ShortTrack)} short tracks, {kinds.GetValueOrDefault(IssueKind.Jump)} jumps"));
-        sb.Append("</table></section>\n");
+        using var stream = typeof(HtmlReport).Assembly.GetManifestResourceStream("PoseTrack.Reporting.Templates." + name)
+                           ?? throw new InvalidOperationException($"the report template {name} is not embedded in {typeof(HtmlReport).Assembly.GetName().Name}");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
     }
-
-    private static void Card(StringBuilder sb, string label, string value, string? cls = null)
-        => sb.Append("<div class=\"card").Append(cls is null ? "" : " " + cls).Append("\"><div class=\"v\">").Append(E(value))
-             .Append("</div><div class=\"l\">").Append(E(label)).Append("</div></div>");
-
-    private static void Row(StringBuilder sb, string key, string html)
-        => sb.Append("<tr><th>").Append(E(key)).Append("</th><td>").Append(html).Append("</td></tr>");
-
-    // ---------------------------------------------------------------- timeline
-
-    private static void Timeline(StringBuilder sb, RunAnalysis a)
-    {
-        sb.Append("<section id=\"timeline\"><h2>Track timeline</h2>\n");
-        if (a.Tracks.Count == 0 || a.Summary.FirstFrame is not long f0 || a.Summary.LastFrame is not long f1)
-        {
-            sb.Append("<p class=\"muted\">No tracks in this log.</p></section>\n");
-            return;
-        }
-        double span = f1 - f0 + 1;
-        double X(double frame) => (frame - f0) / span * TimelineUnits;
-
-        sb.Append("<div class=\"controls\">Sort by <button type=\"button\" data-sort=\"start\" class=\"on\">start</button>")
-          .Append("<button type=\"button\" data-sort=\"len\">length</button><button type=\"button\" data-sort=\"id\">id</button>")
-          .Append("<span class=\"legend\"><i class=\"lg-gap\"></i>gap (track lost) <i class=\"lg-sw\"></i>id switch <i class=\"lg-jump\"></i>jump")
-          .Append(" <b class=\"flag\">#id</b> flagged</span></div>\n");
-        sb.Append("<div class=\"tl-axis\"><span class=\"tl-lab\">frame</span><div>");
-        foreach (var t in Ticks(f0, f1, 8))
-            sb.Append(I($"<span style=\"left:{(t - f0) / span * 100:F2}%\">{t}</span>"));
-        sb.Append("</div></div>\n<div id=\"tl-rows\" class=\"tl-rows\">\n");
-
-        var switchStart = a.Issues.Where(i => i.Kind == IssueKind.IdSwitch).ToLookup(i => i.TrackId);
-        var switchEnd = a.Issues.Where(i => i.Kind == IssueKind.IdSwitch).ToLookup(i => i.OtherTrackId ?? 0);
-        var jumps = a.Issues.Where(i => i.Kind == IssueKind.Jump).ToLookup(i => i.TrackId);
-        foreach (var t in a.Tracks)
-        {
-            bool flagged = t.Flags.Count > 0;
-            var tip = new StringBuilder(I($"#{t.Id}: frames {t.FirstFrame}–{t.LastFrame}, in {t.Frames} frames, {t.Segments.Count - 1} gaps"));
-            foreach (var i in switchEnd[t.Id]) tip.Append(I($"; ended, then #{i.TrackId} started at frame {i.Frame}"));
-            foreach (var i in switchStart[t.Id]) tip.Append(I($"; started after #{i.OtherTrackId} ended"));
-            if (t.Flags.Contains(IssueKind.ShortTrack)) tip.Append("; short track");
-            int nj = jumps[t.Id].Count();
-            if (nj > 0) tip.Append(I($"; {nj} jump{(nj == 1 ? "" : "s")}"));
-
-            sb.Append(I($"<div class=\"tl-row\" id=\"tl-{t.Id}\" data-id=\"{t.Id}\" data-start=\"{t.FirstFrame}\" data-len=\"{t.Frames}\">"))
-              .Append(I($"<a class=\"tl-lab{(flagged ? " flag" : "")}\" href=\"#j-{t.Id}\">#{t.Id}</a>"))
-              .Append("<svg viewBox=\"0 0 1000 12\" preserveAspectRatio=\"none\" role=\"img\"><title>").Append(E(tip.ToString())).Append("</title>");
-            // Gap band from first to last appearance, then the bars where present.
-            sb.Append(I($"<rect class=\"span\" x=\"{X(t.FirstFrame):F1}\" y=\"5\" width=\"{Math.Max(X(t.LastFrame + 1) - X(t.FirstFrame), MinBarUnits):F1}\" height=\"2\"/>"));
-            string colour = Colour(t.Id);
-            double? curStart = null, curEnd = null;
-            foreach (var seg in t.Segments)
-            {
-                double x0 = X(seg.Start), x1 = X(seg.End + 1);
-                if (curEnd is double ce && x0 - ce < 0.5) { curEnd = x1; continue; } // a gap too small to see at this scale
-                if (curStart is double cs) Bar(sb, cs, curEnd!.Value, colour);
-                curStart = x0; curEnd = x1;
-            }
-            if (curStart is double s0) Bar(sb, s0, curEnd!.Value, colour);
-            foreach (var i in switchStart[t.Id]) sb.Append(I($"<rect class=\"sw\" x=\"{X(i.Frame):F1}\" y=\"0\" width=\"3\" height=\"12\"/>"));
-            foreach (var i in switchEnd[t.Id]) sb.Append(I($"<rect class=\"sw\" x=\"{Math.Max(X(t.LastFrame + 1) - 3, 0):F1}\" y=\"0\" width=\"3\" height=\"12\"/>"));
-            foreach (var i in jumps[t.Id]) sb.Append(I($"<rect class=\"jump\" x=\"{Math.Max(X(i.Frame) - 1, 0):F1}\" y=\"0\" width=\"2\" height=\"12\"/>"));
-            sb.Append("</svg></div>\n");
-        }
-        sb.Append("</div></section>\n");
-
-        static void Bar(StringBuilder sb, double x0, double x1, string colour)
-            => sb.Append(I($"<rect x=\"{x0:F1}\" y=\"1\" width=\"{Math.Max(x1 - x0, MinBarUnits):F1}\" height=\"10\" fill=\"{colour}\"/>"));
-    }
-
-    // ---------------------------------------------------------------- problems
-
-    private static void Problems(StringBuilder sb, RunAnalysis a)
-    {
-        var o = a.Options;
-        sb.Append("<section id=\"problems\"><h2>Suspected identity problems</h2>\n<p class=\"muted\">")
-          .Append(I($"Likely id switch: a track starts at most {o.SwitchFrames} frames after another ended, its first box centre within {o.SwitchPixels:0.#} px of the other's last. "))
-          .Append(I($"Short track: seen in fewer than {o.ShortTrackFrames} frames. "))
-          .Append(I($"Jump: the box centre moves more than {o.JumpBoxHeights:0.##} box heights per frame between two appearances."))
-          .Append("</p>\n");
-        if (a.Issues.Count == 0)
-        {
-            sb.Append("<p class=\"good-text\">None found.</p></section>\n");
-            return;
-        }
-        sb.Append("<div class=\"scroll\"><table class=\"grid sortable\" id=\"problems-table\"><thead><tr><th data-type=\"num\">frame</th><th>kind</th><th data-type=\"num\">track</th><th>detail</th></tr></thead><tbody>\n");
-        foreach (var i in a.Issues.Take(MaxIssueRows))
-        {
-            string kind = i.Kind switch { IssueKind.IdSwitch => "id switch", IssueKind.ShortTrack => "short track", _ => "jump" };
-            string tracks = i.OtherTrackId is int other ? I($"<a href=\"#tl-{other}\">#{other}</a> → <a href=\"#tl-{i.TrackId}\">#{i.TrackId}</a>") : I($"<a href=\"#tl-{i.TrackId}\">#{i.TrackId}</a>");
-            sb.Append(I($"<tr><td data-v=\"{i.Frame}\">{i.Frame}</td><td><span class=\"k k-{i.Kind}\">{kind}</span></td><td data-v=\"{i.TrackId}\">{tracks}</td><td>{E(i.Detail)}</td></tr>\n"));
-        }
-        sb.Append("</tbody></table></div>");
-        if (a.Issues.Count > MaxIssueRows) sb.Append(I($"<p class=\"muted\">First {MaxIssueRows} of {a.Issues.Count} shown.</p>"));
-        sb.Append("</section>\n");
-    }
-
-    // ---------------------------------------------------------------- jitter
-
-    private static void Jitter(StringBuilder sb, RunAnalysis a, ThumbnailSet? thumbs)
-    {
-        sb.Append("<section id=\"jitter\"><h2>Keypoint jitter per track</h2>\n<p class=\"muted\">")
-          .Append("Jitter = mean frame-to-frame acceleration of the keypoints, |p(t+1) − 2·p(t) + p(t−1)|, in % of the box height, ")
-          .Append(I($"over three consecutive frames where the joint scores at least {a.Options.KeypointScoreThreshold:0.##}. "))
-          .Append("Smooth motion scores near 0; a shaking skeleton scores high. ")
-          .Append(I($"Most jittery first; tracks with fewer than {a.Options.MinJitterWindows} such windows (greyed) after the rest. Click a header to sort.</p>\n"));
-        if (a.Tracks.Count == 0) { sb.Append("<p class=\"muted\">No tracks.</p></section>\n"); return; }
-        double max = a.Tracks.Max(t => t.Jitter ?? 0);
-        sb.Append("<div class=\"scroll\"><table class=\"grid sortable\" id=\"jitter-table\"><thead><tr>")
-          .Append("<th data-type=\"num\">rank</th><th data-type=\"num\">track</th><th data-type=\"num\">frames</th><th data-type=\"num\">first–last</th>")
-          .Append("<th data-type=\"num\">jitter %</th><th data-type=\"num\">p90 %</th><th>worst joint</th><th data-type=\"num\">mean kp conf</th>")
-          .Append("<th data-type=\"num\">mean score</th><th data-type=\"num\">max step</th><th>flags</th></tr></thead><tbody>\n");
-        int rank = 0;
-        foreach (var t in a.TracksByJitter)
-        {
-            rank++;
-            string id = thumbs?.ByTrack.ContainsKey(t.Id) == true ? I($"<a href=\"#th-{t.Id}\">#{t.Id}</a>") : I($"#{t.Id}");
-            string jit = t.Jitter is double j
-                ? I($"<span class=\"bar\"><i style=\"width:{(max > 0 ? j / max * 100 : 0):F0}%\"></i></span>{j * 100:F2}")
-                : "<span class=\"muted\">–</span>";
-            string flags = string.Join(" ", t.Flags.Distinct().Select(f => f switch
-            {
-                IssueKind.IdSwitch => "<span class=\"k k-IdSwitch\">switch</span>",
-                IssueKind.ShortTrack => "<span class=\"k k-ShortTrack\">short</span>",
-                _ => "<span class=\"k k-Jump\">jump</span>",
-            }));
-            bool reliable = a.IsJitterReliable(t);
-            sb.Append(I($"<tr id=\"j-{t.Id}\"{(reliable ? "" : " class=\"few\"")}><td data-v=\"{rank}\">{rank}</td><td data-v=\"{t.Id}\">{id}</td><td data-v=\"{t.Frames}\">{t.Frames}</td>"))
-              .Append(I($"<td data-v=\"{t.FirstFrame}\">{t.FirstFrame}–{t.LastFrame}</td>"))
-              .Append(I($"<td data-v=\"{(t.Jitter ?? -1):R}\">{jit}</td><td data-v=\"{(t.JitterP90 ?? -1):R}\">{(t.JitterP90 is double p ? (p * 100).ToString("F2", Inv) : "–")}</td>"))
-              .Append(I($"<td>{E(t.WorstJoint ?? "–")}</td><td data-v=\"{t.MeanKeypointConfidence:R}\">{t.MeanKeypointConfidence:F3}</td>"))
-              .Append(I($"<td data-v=\"{t.MeanScore:R}\">{t.MeanScore:F3}</td><td data-v=\"{t.MaxStep:R}\">{t.MaxStep:F2}</td><td>{flags}{(reliable || t.Jitter is null ? "" : " <span class=\"muted\">few frames</span>")}</td></tr>\n"));
-        }
-        sb.Append("</tbody></table></div>\n<p class=\"muted\">max step: largest box-centre movement between two appearances, in box heights per frame.</p></section>\n");
-    }
-
-    // ---------------------------------------------------------------- plots
-
-    private static void Plots(StringBuilder sb, RunAnalysis a)
-    {
-        sb.Append("<section id=\"plots\"><h2>Over time</h2>\n");
-        var s = a.Series;
-        if (s.Frame.Length == 0) { sb.Append("<p class=\"muted\">No frames.</p></section>\n"); return; }
-        sb.Append("<div class=\"plots\">");
-        LinePlot(sb, "People per frame", s.Frame, [.. s.People.Select(p => (double)p)], "0", "#2e6fbd");
-        LinePlot(sb, "Mean keypoint confidence", s.Frame, s.MeanConfidence, "0.00", "#2a9d5c", yMaxAtLeast: 1);
-        var rates = s.LoggedFps.Where(double.IsFinite).ToArray();
-        if (rates.Length > 1 && rates.Max() - rates.Min() > 0.01 * rates.Max())
-            LinePlot(sb, "Logged frames per second of video time", s.Frame, s.LoggedFps, "0.#", "#b5651d");
-        else if (rates.Length > 0)
-            sb.Append(I($"<p class=\"muted\">Logged frame rate is constant at {rates[0]:0.##} per second of video time (no plot).</p>"));
-        sb.Append("</div></section>\n");
-    }
-
-    /// <summary>An SVG line plot over frame numbers; longer series are averaged into buckets with a min–max band.</summary>
-    internal static void LinePlot(StringBuilder sb, string title, long[] frames, double[] values, string fmt, string colour,
-        double yMaxAtLeast = 0)
-    {
-        const double W = 620, H = 180, L = 44, R = 10, T = 26, B = 28;
-        int n = frames.Length;
-        int buckets = Math.Min(n, PlotBuckets);
-        var mean = new double[buckets]; var lo = new double[buckets]; var hi = new double[buckets]; var at = new double[buckets];
-        for (int b = 0; b < buckets; b++)
-        {
-            int i0 = (int)((long)b * n / buckets), i1 = (int)((long)(b + 1) * n / buckets);
-            double sum = 0, mn = double.PositiveInfinity, mx = double.NegativeInfinity; int c = 0;
-            for (int i = i0; i < i1; i++)
-            {
-                double v = values[i];
-                if (!double.IsFinite(v)) continue;
-                sum += v; c++; mn = Math.Min(mn, v); mx = Math.Max(mx, v);
-            }
-            mean[b] = c > 0 ? sum / c : double.NaN; lo[b] = mn; hi[b] = mx;
-            at[b] = (frames[i0] + frames[i1 - 1]) / 2.0;
-        }
-        var finite = values.Where(double.IsFinite).ToArray();
-        const double yMin = 0;   // every plot here counts or rates from zero
-        double yMax = Math.Max(finite.Length == 0 ? 1 : finite.Max(), yMaxAtLeast);
-        if (yMax <= yMin) yMax = yMin + 1;
-        double x0 = frames[0], x1 = Math.Max(frames[^1], frames[0] + 1);
-        double PX(double f) => L + (f - x0) / (x1 - x0) * (W - L - R);
-        double PY(double v) => T + (1 - (v - yMin) / (yMax - yMin)) * (H - T - B);
-
-        sb.Append(I($"<figure class=\"plot\"><svg viewBox=\"0 0 {W} {H}\" role=\"img\" aria-label=\"{E(title)}\">"))
-          .Append(I($"<text x=\"{L}\" y=\"16\" class=\"pt\">{E(title)}</text>"));
-        // Axes and grid.
-        foreach (var v in new[] { yMin, (yMin + yMax) / 2, yMax })
-            sb.Append(I($"<line x1=\"{L}\" x2=\"{W - R}\" y1=\"{PY(v):F1}\" y2=\"{PY(v):F1}\" class=\"gl\"/><text x=\"{L - 6}\" y=\"{PY(v) + 4:F1}\" class=\"ya\">{v.ToString(fmt, Inv)}</text>"));
-        foreach (var t in Ticks(frames[0], frames[^1], 7))
-            sb.Append(I($"<text x=\"{PX(t):F1}\" y=\"{H - 10}\" class=\"xa\">{t}</text>"));
-        sb.Append(I($"<text x=\"{L - 6}\" y=\"{H - 10}\" class=\"xl\">frame</text>"));
-        // Min–max band when buckets hold more than one frame.
-        if (n > buckets)
-        {
-            var upper = new List<string>(); var lower = new List<string>();
-            for (int b = 0; b < buckets; b++)
-            {
-                if (!double.IsFinite(hi[b])) continue;
-                upper.Add(I($"{PX(at[b]):F1},{PY(hi[b]):F1}"));
-                lower.Add(I($"{PX(at[b]):F1},{PY(lo[b]):F1}"));
-            }
-            lower.Reverse();
-            if (upper.Count > 1)
-                sb.Append("<polygon class=\"band\" fill=\"").Append(colour).Append("\" points=\"").AppendJoin(' ', upper).Append(' ').AppendJoin(' ', lower).Append("\"/>");
-        }
-        var path = new StringBuilder();
-        bool pen = false;
-        for (int b = 0; b < buckets; b++)
-        {
-            if (!double.IsFinite(mean[b])) { pen = false; continue; }
-            path.Append(pen ? 'L' : 'M').Append(I($"{PX(at[b]):F1} {PY(mean[b]):F1} "));
-            pen = true;
-        }
-        if (path.Length > 0) sb.Append("<path class=\"ln\" stroke=\"").Append(colour).Append("\" d=\"").Append(path.ToString().TrimEnd()).Append("\"/>");
-        sb.Append("</svg>");
-        if (n > buckets) sb.Append(I($"<figcaption>{n:N0} frames averaged into {buckets} points; the band shows min–max.</figcaption>"));
-        sb.Append("</figure>");
-    }
-
-    // ---------------------------------------------------------------- thumbnails
-
-    private static void Thumbs(StringBuilder sb, RunAnalysis a, ThumbnailSet thumbs)
-    {
-        sb.Append("<section id=\"thumbnails\"><h2>Thumbnails</h2>\n<p class=\"muted\">").Append(E(thumbs.Note))
-          .Append(" First, middle and last appearance of each track.</p>\n");
-        if (thumbs.ByTrack.Count == 0) { sb.Append("</section>\n"); return; }
-        sb.Append("<div class=\"thumbs\">");
-        foreach (var t in a.Tracks)
-        {
-            if (!thumbs.ByTrack.TryGetValue(t.Id, out var imgs)) continue;
-            sb.Append(I($"<div class=\"th\" id=\"th-{t.Id}\"><div class=\"thh\"><a href=\"#tl-{t.Id}\" class=\"{(t.Flags.Count > 0 ? "flag" : "")}\">#{t.Id}</a> <span class=\"muted\">{t.FirstFrame}–{t.LastFrame}</span></div><div class=\"thi\">"));
-            var apps = new[] { t.First, t.Middle, t.Last };
-            for (int k = 0; k < 3; k++)
-            {
-                if (imgs[k] is string uri)
-                    sb.Append("<img alt=\"track ").Append(t.Id.ToString(Inv)).Append(" frame ").Append(apps[k].Frame.ToString(Inv))
-                      .Append("\" title=\"frame ").Append(apps[k].Frame.ToString(Inv)).Append("\" src=\"").Append(uri).Append("\">");
-                else sb.Append("<span class=\"noimg\">–</span>");
-            }
-            sb.Append("</div></div>");
-        }
-        sb.Append("</div></section>\n");
-    }
-
-    // ---------------------------------------------------------------- helpers
 
     /// <summary>About <paramref name="count"/> round frame numbers between <paramref name="from"/> and <paramref name="to"/>.</summary>
     internal static IEnumerable<long> Ticks(long from, long to, int count)
@@ -378,141 +71,5 @@ internal static class HtmlReport
     }
 
     /// <summary>A distinct, stable colour per track id (golden-angle hues).</summary>
-    internal static string Colour(int id) => I($"hsl({id * 137.508 % 360:F0},62%,46%)");
-
-    private static string Duration(double seconds)
-        => seconds < 60 ? I($"{seconds:F1} s") : seconds < 3600 ? I($"{(int)(seconds / 60)} min {seconds % 60:F0} s") : I($"{seconds / 3600:F1} h");
-
-    private static string Num(double v, string fmt) => double.IsFinite(v) ? v.ToString(fmt, Inv) : "–";
-
-    private static string I(FormattableString s) => s.ToString(Inv);
-
-    private static string E(string s) => WebUtility.HtmlEncode(s);
-
-    private const string Css = """
-        :root{--fg:#1d232b;--mut:#5f6b78;--line:#dde2e8;--bg:#f6f7f9;--card:#fff;--bad:#c0392b;--good:#23804a;--acc:#2e6fbd}
-        *{box-sizing:border-box}
-        body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:var(--fg);background:var(--bg)}
-        header{background:#1f2a36;color:#fff;padding:14px 24px 0}
-        header h1{margin:0;font-size:20px;font-weight:600}
-        header .sub{margin:4px 0 8px;color:#b9c4cf;font-size:12.5px;word-break:break-all}
-        nav{display:flex;gap:2px;flex-wrap:wrap}
-        nav a{color:#dce6f0;text-decoration:none;padding:6px 12px;border-radius:6px 6px 0 0}
-        nav a:hover{background:#2f3d4c}
-        main{max-width:1240px;margin:0 auto;padding:8px 24px 24px}
-        section{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:12px 16px 14px;margin:14px 0}
-        h2{font-size:16px;margin:0 0 8px}
-        .muted{color:var(--mut)} .good-text{color:var(--good)}
-        p.muted{margin:0 0 8px;font-size:12.5px}
-        code{font:12.5px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:#eef1f4;padding:0 4px;border-radius:3px}
-        .warn{background:#fff4e0;border:1px solid #f0c36d;border-radius:8px;padding:8px 14px;margin:14px 0}
-        .warn ul{margin:4px 0 0;padding-left:20px}
-        .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:10px;margin-bottom:12px}
-        .card{border:1px solid var(--line);border-radius:8px;padding:8px 12px;background:#fbfcfd}
-        .card .v{font-size:22px;font-weight:600} .card .l{color:var(--mut);font-size:12px}
-        .card.bad .v{color:var(--bad)} .card.good .v{color:var(--good)}
-        table{border-collapse:collapse}
-        table.kv th{text-align:left;font-weight:500;color:var(--mut);padding:3px 16px 3px 0;vertical-align:top;white-space:nowrap}
-        table.kv td{padding:3px 0;word-break:break-word}
-        .scroll{max-height:420px;overflow:auto;border:1px solid var(--line);border-radius:6px}
-        table.grid{width:100%;font-size:13px}
-        table.grid th{position:sticky;top:0;background:#eef1f4;text-align:left;padding:5px 8px;font-weight:600;white-space:nowrap;cursor:pointer;user-select:none}
-        table.grid th.asc::after{content:" ▲";font-size:10px} table.grid th.desc::after{content:" ▼";font-size:10px}
-        table.grid td{padding:3px 8px;border-top:1px solid #edf0f3;white-space:nowrap}
-        table.grid td:last-child{white-space:normal}
-        table.grid tr:target{background:#fff4c2} table.grid tr.few td{color:var(--mut)}
-        .bar{display:inline-block;width:60px;height:8px;background:#edf0f3;margin-right:6px;vertical-align:middle;border-radius:2px;overflow:hidden}
-        .bar i{display:block;height:100%;background:#d9822b}
-        .k{display:inline-block;padding:0 6px;border-radius:9px;font-size:11.5px;color:#fff}
-        .k-IdSwitch{background:#8e44ad} .k-ShortTrack{background:#7f8c8d} .k-Jump{background:var(--bad)}
-        .flag{color:var(--bad)!important;font-weight:700}
-        .controls{margin:0 0 8px;display:flex;align-items:center;gap:6px;flex-wrap:wrap}
-        .controls button{font:inherit;border:1px solid #c5cdd6;background:#fff;border-radius:5px;padding:2px 10px;cursor:pointer}
-        .controls button.on{background:var(--acc);color:#fff;border-color:var(--acc)}
-        .legend{margin-left:auto;color:var(--mut);font-size:12px}
-        .legend i{display:inline-block;width:14px;height:10px;margin:0 4px 0 10px;vertical-align:middle}
-        .lg-gap{background:#c9d1da;height:3px!important} .lg-sw{background:#8e44ad} .lg-jump{background:var(--bad)}
-        .tl-axis,.tl-row{display:grid;grid-template-columns:64px 1fr;align-items:center}
-        .tl-axis{font-size:11px;color:var(--mut);height:18px;padding-right:8px}
-        .tl-axis>div{position:relative;height:18px;border-bottom:1px solid var(--line)}
-        .tl-axis>div span{position:absolute;transform:translateX(-50%);top:1px}
-        .tl-rows{max-height:65vh;overflow-y:auto;padding-right:8px}
-        .tl-row{height:16px}
-        .tl-row:hover{background:#f0f4f8}
-        .tl-row:target{background:#fff4c2}
-        .tl-lab{font-size:11.5px;color:var(--fg);text-decoration:none;font-variant-numeric:tabular-nums}
-        .tl-row svg{width:100%;height:12px;display:block}
-        .tl-row rect.span{fill:#c9d1da} .tl-row rect.sw{fill:#8e44ad} .tl-row rect.jump{fill:var(--bad)}
-        .plots{display:grid;grid-template-columns:repeat(auto-fit,minmax(480px,1fr));gap:10px 24px}
-        figure.plot{margin:0}
-        figure.plot svg{width:100%;height:auto;display:block}
-        figure.plot figcaption{font-size:11.5px;color:var(--mut)}
-        .pt{font-size:14px;font-weight:600;fill:var(--fg)}
-        .gl{stroke:#e3e7ec;stroke-width:1} .ya{font-size:12px;fill:var(--mut);text-anchor:end} .xa{font-size:12px;fill:var(--mut);text-anchor:middle}
-        .xl{font-size:12px;fill:var(--mut);text-anchor:end;font-style:italic}
-        .ln{fill:none;stroke-width:1.6;stroke-linejoin:round} .band{opacity:.18;stroke:none}
-        .thumbs{display:grid;grid-template-columns:repeat(auto-fill,minmax(190px,1fr));gap:8px}
-        .th{border:1px solid var(--line);border-radius:6px;padding:4px 6px;background:#fbfcfd}
-        .th:target{background:#fff4c2}
-        .thh{font-size:12px;margin-bottom:3px} .thh a{color:var(--fg);font-weight:600;text-decoration:none}
-        .thi{display:flex;gap:3px;align-items:flex-end;min-height:40px}
-        .thi img{max-height:96px;max-width:33%;border-radius:3px;display:block}
-        .noimg{color:var(--mut);padding:0 12px}
-        footer{color:var(--mut);font-size:12px;text-align:center;padding:0 0 20px}
-        """;
-
-    private const string Script = """
-        (function(){
-          var d=document.documentElement;
-          function num(el,k){return parseFloat(el.getAttribute('data-'+k));}
-          var box=document.getElementById('tl-rows');
-          var dirs={start:1,len:-1,id:1};
-          function sortRows(key,dir){
-            if(!box)return;
-            var rows=Array.prototype.slice.call(box.children);
-            rows.sort(function(a,b){return (num(a,key)-num(b,key))*dir||num(a,'id')-num(b,'id');});
-            rows.forEach(function(r){box.appendChild(r);});
-            document.querySelectorAll('.controls button').forEach(function(b){b.classList.toggle('on',b.getAttribute('data-sort')===key);});
-          }
-          document.querySelectorAll('.controls button').forEach(function(b){
-            b.addEventListener('click',function(){
-              var k=b.getAttribute('data-sort');
-              if(b.classList.contains('on'))dirs[k]=-dirs[k];
-              sortRows(k,dirs[k]);
-            });
-          });
-          function cellVal(tr,i,numeric){var c=tr.children[i];if(!c)return '';var v=c.getAttribute('data-v');
-            return numeric?parseFloat(v!==null?v:c.textContent):(v!==null?v:c.textContent).toLowerCase();}
-          document.querySelectorAll('table.sortable').forEach(function(t){
-            var ths=t.querySelectorAll('thead th');
-            ths.forEach(function(th,i){
-              th.addEventListener('click',function(){
-                var numeric=th.getAttribute('data-type')==='num';
-                var asc=!th.classList.contains('asc');
-                ths.forEach(function(o){o.classList.remove('asc','desc');});
-                th.classList.add(asc?'asc':'desc');
-                var tb=t.tBodies[0];var rows=Array.prototype.slice.call(tb.rows);
-                rows.sort(function(a,b){var x=cellVal(a,i,numeric),y=cellVal(b,i,numeric);return (x<y?-1:x>y?1:0)*(asc?1:-1);});
-                rows.forEach(function(r){tb.appendChild(r);});
-              });
-            });
-          });
-          // Self-check: every sort keeps every row and orders it; every row renders with a bar.
-          var rows=box?box.children.length:0, visible=0;
-          if(box){
-            ['len','id','start'].forEach(function(k){
-              sortRows(k,dirs[k]);
-              var r=box.children;
-              if(r.length!==rows)window.__ptFail('sort by '+k+' lost rows');
-              for(var i=1;i<r.length;i++)if((num(r[i],k)-num(r[i-1],k))*dirs[k]<0){window.__ptFail('sort by '+k+' out of order');break;}
-            });
-            Array.prototype.forEach.call(box.children,function(r){
-              if(r.getBoundingClientRect().height>0&&r.querySelector('svg rect:not(.span)'))visible++;
-            });
-          }
-          d.setAttribute('data-rows',String(rows));
-          d.setAttribute('data-visible-rows',String(visible));
-          if(window.__ptErrors.length===0)d.setAttribute('data-ok','true');
-        })();
-        """;
+    internal static string Colour(int id) => string.Create(CultureInfo.InvariantCulture, $"hsl({id * 137.508 % 360:F0},62%,46%)");
 }

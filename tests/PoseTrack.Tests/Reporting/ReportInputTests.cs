@@ -132,6 +132,19 @@ public sealed class ReportInputTests
     }
 
     [Fact]
+    public void TextFromTheLog_IsHtmlEscaped()
+    {
+        // The header's input is shown in the title, the header, the summary and the no-thumbnails note.
+        const string input = "/nonexistent/<script>alert(1)</script> & \"a\" 'b'.mp4";
+        var r = Report(new SyntheticRun().Track(1, 0, 29, 100, 200).Write(input: input), out var html);
+        Assert.Contains(r.Warnings, w => w.Contains("No thumbnails"));
+        Assert.DoesNotContain("<script>alert", html);
+        Assert.DoesNotContain("'b'.mp4", html);
+        Assert.Contains("/nonexistent/&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;a&quot; &#x27;b&#x27;.mp4", html);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(html, "<script>"));
+    }
+
+    [Fact]
     public void TheReportNeverOverwritesItsLog()
     {
         var log = GoodLog();
