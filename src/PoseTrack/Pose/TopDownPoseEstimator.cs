@@ -7,7 +7,7 @@ using PoseTrack.Models;
 namespace PoseTrack.Pose;
 
 /// <summary>
-/// Top-down pose model over person boxes: crop (<see cref="AffineCrop"/>) → one batched run → decode
+/// Top-down pose model over person boxes: crop (<see cref="AffineCrop"/>) → run (crops side by side on CPU, batched on a GPU) → decode
 /// (<see cref="HeatmapDecoder"/> or <see cref="SimccDecoder"/>, picked from the output shapes) → inverse affine.
 /// Not thread-safe: one instance per pipeline stage.
 /// </summary>
