@@ -31,6 +31,9 @@ internal sealed class PipelineArgs
     public Option<string> DropFrames { get; } = new("--drop-frames") { Description = "auto (drop for cameras and streams), on, off", DefaultValueFactory = _ => "auto" };
     public Option<int> ChannelCapacity { get; } = new("--channel-capacity") { Description = "Frames each channel between stages holds", DefaultValueFactory = _ => 4 };
     public Option<double> FolderFps { get; } = new("--fps") { Description = "Frame rate of an image folder input", DefaultValueFactory = _ => 25 };
+    public Option<string> RtspTransport { get; } = new("--rtsp-transport") { Description = "rtsp:// inputs: tcp (default: interleaved, no packet loss) or udp", DefaultValueFactory = _ => "tcp" };
+    public Option<double> StallTimeout { get; } = new("--stall-timeout") { Description = "Network inputs: seconds to connect, and without a frame before the stream counts as lost", DefaultValueFactory = _ => 10 };
+    public Option<string?> Reconnect { get; } = new("--reconnect") { Description = "Network inputs: reconnect attempts after the stream is lost (backoff 1, 2, 4 … 30 s), N or forever (default); given explicitly, the first connection is retried too" };
     public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "No progress, only warnings, errors and the summary" };
     public Option<bool> Verbose { get; } = new("--verbose") { Description = "Debug log lines" };
 
@@ -39,7 +42,7 @@ internal sealed class PipelineArgs
     public void AddTo(Command command)
     {
         foreach (var o in new Option[] { Input, Camera, Json, Mot, PoseTrackJson, Tracker, DetEvery, Smooth, MinCutoff, Beta, DCutoff,
-                     MatchThreshold, OksWeight, IouThreshold, KeypointThreshold, PredictMotion, IouStage, MaxAge, MaxFrames, Start, DropFrames, ChannelCapacity, FolderFps, Quiet, Verbose })
+                     MatchThreshold, OksWeight, IouThreshold, KeypointThreshold, PredictMotion, IouStage, MaxAge, MaxFrames, Start, DropFrames, ChannelCapacity, FolderFps, RtspTransport, StallTimeout, Reconnect, Quiet, Verbose })
             command.Options.Add(o);
     }
 
@@ -51,6 +54,33 @@ internal sealed class PipelineArgs
         if (input is not null && camera is not null) throw new PoseTrackException("give either --input or --camera, not both");
         if (camera is < 0) throw new PoseTrackException($"--camera: {camera} is not a camera index (0 or more)");
         return camera is { } c ? c.ToString(System.Globalization.CultureInfo.InvariantCulture) : input;
+    }
+
+    /// <summary>How the input is opened: --fps for image folders; --rtsp-transport, --stall-timeout and --reconnect for network streams.</summary>
+    public Sources.FrameSourceOptions BuildSource(ParseResult r)
+    {
+        double fps = r.GetValue(FolderFps);
+        if (!(fps > 0) || double.IsInfinity(fps)) throw new PoseTrackException($"--fps must be a positive number (got {fps})");
+        var transport = (r.GetValue(RtspTransport) ?? "tcp").ToLowerInvariant();
+        if (transport is not ("tcp" or "udp")) throw new PoseTrackException($"--rtsp-transport must be tcp or udp (got '{transport}')");
+        double stall = r.GetValue(StallTimeout);
+        if (!(stall > 0) || stall > 3600) throw new PoseTrackException($"--stall-timeout must be more than 0 and at most 3600 seconds (got {stall})");
+        var reconnectText = r.GetValue(Reconnect);
+        int? reconnect = null;
+        if (reconnectText is not null && !reconnectText.Equals("forever", StringComparison.OrdinalIgnoreCase))
+        {
+            if (!int.TryParse(reconnectText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n))
+                throw new PoseTrackException($"--reconnect must be a number of attempts (0 or more) or forever (got '{reconnectText}')");
+            reconnect = n;
+        }
+        return new Sources.FrameSourceOptions
+        {
+            FolderFps = fps,
+            RtspTransport = transport,
+            StreamTimeout = TimeSpan.FromSeconds(stall),
+            Reconnect = reconnect,
+            ReconnectAtStart = reconnectText is not null,
+        };
     }
 
     public PipelineOptions Build(ParseResult r, bool overlay)

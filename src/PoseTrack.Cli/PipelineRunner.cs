@@ -154,14 +154,25 @@ internal static class PipelineRunner
         if (Console.IsOutputRedirected || quiet)
         {
             // Machine-readable: key=value lines on stdout.
+            // Live sources add their interruptions and the end-to-end latency (arrival from the source → written by every sink).
+            var live = s.LatencyP50 is { } p50 && s.LatencyP95 is { } p95
+                ? string.Create(CultureInfo.InvariantCulture, $" gaps={s.Gaps} latency_p50_ms={p50.TotalMilliseconds:F0} latency_p95_ms={p95.TotalMilliseconds:F0}")
+                : "";
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"frames={s.Frames} seconds={s.Elapsed.TotalSeconds:F2} fps={s.MeanFps:F2} tracks={s.TracksSeen} dropped={s.DroppedFrames} stopped={(s.Stopped ? "true" : "false")}"));
+                $"frames={s.Frames} seconds={s.Elapsed.TotalSeconds:F2} fps={s.MeanFps:F2} tracks={s.TracksSeen} dropped={s.DroppedFrames} stopped={(s.Stopped ? "true" : "false")}{live}"));
             foreach (var w in written) Console.WriteLine($"wrote={w}");
             return;
         }
         var table = new Table().AddColumns("frames", "time", "mean fps", "tracks seen", "dropped frames");
-        table.AddRow(s.Frames.ToString(CultureInfo.InvariantCulture), $"{s.Elapsed.TotalSeconds:F1} s", s.MeanFps.ToString("F1", CultureInfo.InvariantCulture),
-            s.TracksSeen.ToString(CultureInfo.InvariantCulture), s.DroppedFrames.ToString(CultureInfo.InvariantCulture));
+        var cells = new List<string> { s.Frames.ToString(CultureInfo.InvariantCulture), $"{s.Elapsed.TotalSeconds:F1} s", s.MeanFps.ToString("F1", CultureInfo.InvariantCulture),
+            s.TracksSeen.ToString(CultureInfo.InvariantCulture), s.DroppedFrames.ToString(CultureInfo.InvariantCulture) };
+        if (s.LatencyP50 is { } l50 && s.LatencyP95 is { } l95)
+        {
+            table.AddColumns("gaps", "latency p50 / p95");
+            cells.Add(s.Gaps.ToString(CultureInfo.InvariantCulture));
+            cells.Add(string.Create(CultureInfo.InvariantCulture, $"{l50.TotalMilliseconds:F0} / {l95.TotalMilliseconds:F0} ms"));
+        }
+        table.AddRow(cells.ToArray());
         AnsiConsole.Write(table);
         foreach (var w in written) AnsiConsole.MarkupLineInterpolated($"wrote [green]{w}[/]");
     }

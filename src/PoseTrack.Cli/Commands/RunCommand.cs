@@ -36,7 +36,7 @@ internal static class RunCommand
                 if (!quiet) Console.Error.WriteLine($"posetrack: no output given: writing {Path.GetFullPath("out.mp4")} and {Path.GetFullPath("out.jsonl")}");
             }
             var pipelineOptions = pipeline.Build(r, overlay: !r.GetValue(noOverlay));
-            var sourceOptions = new FrameSourceOptions { FolderFps = r.GetValue(pipeline.FolderFps) };
+            var sourceOptions = pipeline.BuildSource(r);
             return await PipelineRunner.RunAsync(input, outputs, models.Build(r, loggers), pipelineOptions, sourceOptions, quiet, loggers).ConfigureAwait(false);
         }));
     }

@@ -25,7 +25,7 @@ internal static class TrackCommand
             var outputs = new RunOutputs(null, r.GetValue(pipeline.Json), r.GetValue(pipeline.Mot), r.GetValue(pipeline.PoseTrackJson), false, null);
             if (outputs is { Json: null, Mot: null, PoseTrackJson: null })
                 throw new PoseTrackException("posetrack track needs at least one of --mot FILE, --posetrack FILE, --json FILE");
-            var sourceOptions = new FrameSourceOptions { FolderFps = r.GetValue(pipeline.FolderFps) };
+            var sourceOptions = pipeline.BuildSource(r);
             return await PipelineRunner.RunAsync(input, outputs, models.Build(r, loggers), pipeline.Build(r, overlay: false), sourceOptions, quiet, loggers).ConfigureAwait(false);
         }));
         return cmd;

@@ -13,6 +13,8 @@ internal sealed class FramePacket
     public long Index { get; init; }
     /// <summary>Timestamp in milliseconds from the source.</summary>
     public double TimeMs { get; init; }
+    /// <summary><see cref="System.Diagnostics.Stopwatch"/> timestamp of the frame's arrival from the source (for latency).</summary>
+    public long CapturedAt { get; init; }
     /// <summary>The frame (BGR). Drawn on in place by the render stage.</summary>
     public required Mat Image { get; init; }
     /// <summary>Detector boxes; null on frames where the detector did not run (detect every k frames).</summary>

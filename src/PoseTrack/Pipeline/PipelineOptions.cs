@@ -102,6 +102,18 @@ public sealed record StageSummary(string Name, long Frames, TimeSpan Busy)
 public sealed record PipelineSummary(long Frames, TimeSpan Elapsed, int TracksSeen, long DroppedFrames, bool Stopped,
     string? SourceProblem, IReadOnlyList<StageSummary> Stages, TimeSpan? FirstFrameOut)
 {
+    /// <summary>Interruptions of a live source that were bridged by reconnecting (<see cref="Sources.SourceGap"/>).</summary>
+    public int Gaps { get; init; }
+
+    /// <summary>
+    /// Live sources: median end-to-end latency, from a frame's arrival from the source (decoded, as ffmpeg hands it
+    /// over) to its being written by every sink; frames dropped on the way are not counted. Null for files.
+    /// </summary>
+    public TimeSpan? LatencyP50 { get; init; }
+
+    /// <summary>Live sources: 95th percentile of the end-to-end latency (see <see cref="LatencyP50"/>).</summary>
+    public TimeSpan? LatencyP95 { get; init; }
+
     /// <summary>Mean frames per second over the run.</summary>
     public double MeanFps => Elapsed.TotalSeconds > 0 ? Frames / Elapsed.TotalSeconds : 0;
 }

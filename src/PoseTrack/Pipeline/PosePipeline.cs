@@ -132,6 +132,18 @@ public sealed class PosePipeline
         long framesOut = 0; TimeSpan? firstOut = null;
         var finaliseErrors = new List<Exception>();
         var sourceStats = new StageStats("source");
+        // Interruptions of a live source, queued by the source task and written by the sink task in time order.
+        var gaps = new System.Collections.Concurrent.ConcurrentQueue<SourceGap>();
+        int gapCount = 0;
+        var latency = info.IsLive ? new LatencyHistogram() : null;
+        void WriteGaps(double untilMs)
+        {
+            while (gaps.TryPeek(out var g) && g.ToMs <= untilMs && gaps.TryDequeue(out g))
+            {
+                gapCount++;
+                foreach (var sink in sinks) if (sink is IGapSink gs) gs.WriteGap(g);
+            }
+        }
         var sinkStats = new StageStats("sinks");
 
         Task Guard(Task t, int k) => t.ContinueWith(x =>
@@ -142,7 +154,7 @@ public sealed class PosePipeline
 
         var sourceTask = Guard(Task.Factory.StartNew(() =>
         {
-            sourceProblem = ReadSource(source, toDetect.Writer, pool, sourceStats, stopReading.Token, failed[0].Token);
+            sourceProblem = ReadSource(source, toDetect.Writer, pool, sourceStats, gaps, stopReading.Token, failed[0].Token);
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default), 0);
         var stageTasks = new[]
         {
@@ -160,8 +172,10 @@ public sealed class PosePipeline
                     sinkStats.SampleDepth(toSinks.Reader);
                     long t0 = Stopwatch.GetTimestamp();
                     var result = new FrameResult(packet.Index, packet.TimeMs, packet.Image.Cols, packet.Image.Rows, packet.Persons);
+                    if (!gaps.IsEmpty) WriteGaps(packet.TimeMs);
                     foreach (var sink in sinks) sink.Write(result, sink.NeedsImage ? packet.Image : null);
                     pool.Return(packet.Image);
+                    latency?.Add(Stopwatch.GetElapsedTime(packet.CapturedAt));
                     sinkStats.Add(Stopwatch.GetTimestamp() - t0);
                     framesOut++;
                     firstOut ??= Stopwatch.GetElapsedTime(started);
@@ -171,6 +185,9 @@ public sealed class PosePipeline
             }
             finally
             {
+                // A gap whose next frame was dropped or never came is still recorded.
+                try { WriteGaps(double.PositiveInfinity); }
+                catch (Exception e) { finaliseErrors.Add(e); }
                 // Finalise every sink whatever happened upstream: a half-written video must still play.
                 foreach (var sink in sinks)
                 {
@@ -206,11 +223,17 @@ public sealed class PosePipeline
         var stages = new[] { sourceStats, detect.Stats, pose.Stats, track.Stats, render.Stats, sinkStats }
             .Select(s => s.ToSummary()).ToList();
         return new PipelineSummary(framesOut, Stopwatch.GetElapsedTime(started), track.TracksSeen, Interlocked.Read(ref dropped),
-            stop.IsCancellationRequested, sourceProblem, stages, firstOut);
+            stop.IsCancellationRequested, sourceProblem, stages, firstOut)
+        {
+            Gaps = gapCount,
+            LatencyP50 = latency?.Percentile(0.50),
+            LatencyP95 = latency?.Percentile(0.95),
+        };
     }
 
     /// <summary>Reads frames into the first channel until the source ends, the run is stopped, or the frame limit.</summary>
-    private string? ReadSource(IFrameSource source, ChannelWriter<FramePacket> output, MatPool pool, StageStats stats, CancellationToken stop, CancellationToken failed)
+    private string? ReadSource(IFrameSource source, ChannelWriter<FramePacket> output, MatPool pool, StageStats stats,
+        System.Collections.Concurrent.ConcurrentQueue<SourceGap> gaps, CancellationToken stop, CancellationToken failed)
     {
         try
         {
@@ -226,10 +249,12 @@ public sealed class PosePipeline
                 var mat = pool.Rent();
                 long t0 = Stopwatch.GetTimestamp();
                 if (!source.Read(mat, out var timeMs)) { pool.Return(mat); break; }
+                long arrived = Stopwatch.GetTimestamp();
+                if ((source as IReportsGaps)?.TakeGap() is { } gap) gaps.Enqueue(gap);
                 if (timeMs < startMs) { pool.Return(mat); index++; continue; }
                 stats.Add(Stopwatch.GetTimestamp() - t0);
                 taken++;
-                var packet = new FramePacket { Index = index++, TimeMs = timeMs, Image = mat };
+                var packet = new FramePacket { Index = index++, TimeMs = timeMs, Image = mat, CapturedAt = arrived };
                 // File sources wait here when the pipeline is behind; live sources drop the oldest frame instead.
                 if (!output.TryWrite(packet))
                 {

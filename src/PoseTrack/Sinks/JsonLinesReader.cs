@@ -74,6 +74,13 @@ public sealed class JsonLinesReader : IDisposable
             catch (JsonException e) { throw Bad($"line {_lineNumber} is not valid JSON ({e.Message})", e); }
             using (doc)
             {
+                // Records other than frames carry a "type" (a live source's "gap"): kept aside, not frames.
+                if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("type", out var type)
+                    && type.ValueKind == JsonValueKind.String)
+                {
+                    if (type.GetString() == "gap") ReadGap(doc.RootElement);
+                    continue;
+                }
                 try { frame = ParseFrame(doc.RootElement); }
                 catch (Exception e) when (e is InvalidOperationException or KeyNotFoundException or FormatException or IndexOutOfRangeException)
                 { throw Bad($"line {_lineNumber} is not a frame ({e.Message})", e); }
@@ -81,6 +88,24 @@ public sealed class JsonLinesReader : IDisposable
             return true;
         }
         return false;
+    }
+
+    /// <summary>The gap records read so far (<c>{"type":"gap",…}</c>: a live source was reconnected between two frames).</summary>
+    public IReadOnlyList<Sources.SourceGap> Gaps => _gaps;
+
+    private readonly List<Sources.SourceGap> _gaps = [];
+
+    private void ReadGap(JsonElement r)
+    {
+        try
+        {
+            _gaps.Add(new Sources.SourceGap(JsonNumbers.ReadNumber(r.GetProperty("from_ms")), JsonNumbers.ReadNumber(r.GetProperty("to_ms")),
+                Secrets.Redact(r.TryGetProperty("reason", out var why) && why.ValueKind == JsonValueKind.String ? why.GetString()! : "")));
+        }
+        catch (Exception e) when (e is InvalidOperationException or KeyNotFoundException or FormatException)
+        {
+            // A malformed gap record is not a frame either: it is skipped.
+        }
     }
 
     private JsonLinesHeader ReadHeader()

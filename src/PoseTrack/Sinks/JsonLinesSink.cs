@@ -23,7 +23,7 @@ namespace PoseTrack.Sinks;
 /// Data reaches the OS, not necessarily the disk: a power cut can still lose the last lines.
 /// </para>
 /// </summary>
-public sealed class JsonLinesSink : IFrameSink
+public sealed class JsonLinesSink : IFrameSink, IGapSink
 {
     private const string What = "JSON lines output";
     private readonly FileStream _stream;
@@ -131,6 +131,27 @@ public sealed class JsonLinesSink : IFrameSink
             _json.Reset(_buffer);
             throw;
         }
+        EndLine();
+    }
+
+    /// <summary>
+    /// Writes <c>{"type":"gap","from_ms":…,"to_ms":…,"reason":"…"}</c>: a live source delivered nothing between the
+    /// frames at those times (it was reconnected); the reason has its credentials hidden.
+    /// </summary>
+    public void WriteGap(Sources.SourceGap gap)
+    {
+        ArgumentNullException.ThrowIfNull(gap);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_completed) throw new InvalidOperationException("The JSON lines sink is complete; no more records can be written.");
+        var w = _json;
+        w.WriteStartObject();
+        w.WriteString("type", "gap");
+        w.WritePropertyName("from_ms");
+        JsonNumbers.WriteRounded(w, gap.FromMs, 3);
+        w.WritePropertyName("to_ms");
+        JsonNumbers.WriteRounded(w, gap.ToMs, 3);
+        w.WriteString("reason", Secrets.Redact(gap.Reason));
+        w.WriteEndObject();
         EndLine();
     }
 

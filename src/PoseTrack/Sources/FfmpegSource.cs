@@ -98,6 +98,15 @@ public sealed partial class FfmpegSource : IFrameSource, IReportsEarlyEnd
     /// <exception cref="OperationCanceledException"><paramref name="cancel"/> fired before the stream started.</exception>
     public FfmpegSource(string description, IReadOnlyList<string> inputArguments, bool readsStdin,
         FrameSourceOptions? options = null, CancellationToken cancel = default, string? ffmpegPath = null)
+        : this(description, inputArguments, readsStdin, options, cancel, ffmpegPath, openTimeout: null, extraInputFlags: null)
+    {
+    }
+
+    /// <summary>As the public constructor; <paramref name="openTimeout"/> bounds the wait for the first frame (a network
+    /// stream that never answers), after which ffmpeg is ended and a <see cref="PoseTrackException"/> thrown;
+    /// <paramref name="extraInputFlags"/> go before the input arguments (live: <c>-thread_type slice</c>).</summary>
+    internal FfmpegSource(string description, IReadOnlyList<string> inputArguments, bool readsStdin,
+        FrameSourceOptions? options, CancellationToken cancel, string? ffmpegPath, TimeSpan? openTimeout, IReadOnlyList<string>? extraInputFlags)
     {
         _logger = options?.Logger;
         if (readsStdin && !Console.IsInputRedirected)
@@ -109,6 +118,7 @@ public sealed partial class FfmpegSource : IFrameSource, IReportsEarlyEnd
 
         var args = new List<string> { "-hide_banner", "-nostats", "-loglevel", "level+info" };
         if (!readsStdin) args.Add("-nostdin");
+        if (extraInputFlags is not null) args.AddRange(extraInputFlags);
         args.AddRange(inputArguments);
         args.AddRange(["-map", "0:v:0", "-an", "-sn", "-dn", "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "bgr24", "pipe:1"]);
 
@@ -146,10 +156,14 @@ public sealed partial class FfmpegSource : IFrameSource, IReportsEarlyEnd
 
         try
         {
-            int which = WaitHandle.WaitAny([_headerSeen.WaitHandle, _exited.WaitHandle, cancel.WaitHandle]);
+            int which = WaitHandle.WaitAny([_headerSeen.WaitHandle, _exited.WaitHandle, cancel.WaitHandle],
+                openTimeout is { } limit ? (int)Math.Clamp(limit.TotalMilliseconds, 1, int.MaxValue) : Timeout.Infinite);
             cancel.ThrowIfCancellationRequested();
+            if (which == WaitHandle.WaitTimeout)
+                throw new PoseTrackException(string.Create(CultureInfo.InvariantCulture,
+                    $"input {description}: no video within {openTimeout!.Value.TotalSeconds:0.#} s{(LastProblem() is { } p ? " (ffmpeg: " + Secrets.Redact(p) + ")" : "")}"));
             if (which != 0 && !_headerSeen.IsSet)
-                throw new PoseTrackException($"input {description}: ffmpeg cannot read it: {LastProblem() ?? "it ended without a video frame"}");
+                throw new PoseTrackException($"input {description}: ffmpeg cannot read it: {Secrets.Redact(LastProblem() ?? "it ended without a video frame")}");
             var info = ParseStream(_streamLine!)
                 ?? throw new PoseTrackException($"input {description}: ffmpeg's stream description was not understood: {_streamLine}");
             _frameBytes = checked(info.Width * info.Height * 3);
@@ -183,7 +197,7 @@ public sealed partial class FfmpegSource : IFrameSource, IReportsEarlyEnd
     /// that also stopped the run); else ffmpeg's exit code and last error line.
     /// </summary>
     public string? EarlyEnd => _ended && ExitCode is int code && code != 0 && !_signalled && !_stopping
-        ? $"ffmpeg stopped with exit code {code} after frame {FramesRead}: {LastProblem() ?? "no error line"}"
+        ? $"ffmpeg stopped with exit code {code} after frame {FramesRead}: {Secrets.Redact(LastProblem() ?? "no error line")}"
         : null;
 
     /// <inheritdoc/>
@@ -244,6 +258,12 @@ public sealed partial class FfmpegSource : IFrameSource, IReportsEarlyEnd
         _process.Dispose();
         _headerSeen.Dispose();
     }
+
+    /// <summary>Ends ffmpeg now (a stalled network stream): a read blocked on the pipe returns, and the source ends.</summary>
+    internal void Stop() => StopChild();
+
+    /// <summary>ffmpeg's last error line (or its last line), credentials hidden; null when it printed nothing.</summary>
+    internal string? Problem => LastProblem() is { } p ? Secrets.Redact(p) : null;
 
     private void StopChild()
     {

@@ -14,6 +14,26 @@ public sealed record FrameSourceOptions
     /// </summary>
     public TimeSpan StreamTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Transport for <c>rtsp://</c> inputs: <c>tcp</c> (default: RTP interleaved on the RTSP connection, no loss, passes
+    /// NAT and firewalls) or <c>udp</c> (lower latency on a clean network, but packets can be lost).
+    /// </summary>
+    public string RtspTransport { get; init; } = "tcp";
+
+    /// <summary>
+    /// How many times a network stream that stopped delivering (end, error, or no frame within
+    /// <see cref="StreamTimeout"/>) is reconnected before the run fails; null = forever (the default). A successful
+    /// reconnect starts the count again. Files, folders and pipes never reconnect.
+    /// </summary>
+    public int? Reconnect { get; init; }
+
+    /// <summary>
+    /// Whether the first connection is retried as well (with the same count and backoff), for a camera that may not be
+    /// up yet. False (default): a stream that cannot be opened at start fails at once, so a wrong URL or password is
+    /// reported immediately.
+    /// </summary>
+    public bool ReconnectAtStart { get; init; }
+
     /// <summary>Receives warnings (skipped or resized images); null = warnings are only recorded on the source.</summary>
     public ILogger? Logger { get; init; }
 
@@ -26,6 +46,10 @@ public sealed record FrameSourceOptions
             throw new Core.PoseTrackException($"image folder frame rate must be a positive number (got {FolderFps})");
         if (StreamTimeout <= TimeSpan.Zero)
             throw new Core.PoseTrackException($"stream timeout must be positive (got {StreamTimeout.TotalSeconds} s)");
+        if (RtspTransport is not ("tcp" or "udp"))
+            throw new Core.PoseTrackException($"RTSP transport must be tcp or udp (got '{RtspTransport}')");
+        if (Reconnect is < 0)
+            throw new Core.PoseTrackException($"reconnect count must be 0 or more (got {Reconnect})");
     }
 
     /// <summary>A reported rate if it is plausible, else the fallback (FFmpeg reports 0, NaN or 90000 for some streams).</summary>

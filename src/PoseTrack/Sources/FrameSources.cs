@@ -10,7 +10,8 @@ public static partial class FrameSources
 {
     /// <summary>
     /// Opens <paramref name="input"/>: a non-negative integer (or <c>/dev/videoN</c>) is a camera, a URL with a
-    /// scheme (<c>rtsp://</c>, <c>http(s)://</c>, …) is a network stream (<c>file://</c> is a local path),
+    /// scheme (<c>rtsp://</c>, <c>http(s)://</c>, <c>udp://</c>, …) is a live network stream read through ffmpeg
+    /// (<see cref="NetworkSource"/>; <c>file://</c> is a local path),
     /// <c>-</c> (or <c>pipe:</c>, <c>pipe:0</c>) is a video stream on standard input and a named pipe (FIFO) one
     /// written into that pipe (both read by <see cref="FfmpegSource"/>; a file called "-" must be given as "./-"),
     /// an existing folder is an image folder, anything else a video file.
@@ -21,7 +22,8 @@ public static partial class FrameSources
     /// <inheritdoc cref="Open(string, FrameSourceOptions?)"/>
     /// <param name="input">What the user typed as input.</param>
     /// <param name="options">How the source behaves.</param>
-    /// <param name="cancel">Cancels opening a pipe, which waits until the first frame has arrived.</param>
+    /// <param name="cancel">Cancels opening a pipe or stream, which waits until the first frame has arrived; for a
+    /// network stream it also ends reading (and any reconnect wait) when the run is stopped.</param>
     public static IFrameSource Open(string input, FrameSourceOptions? options, CancellationToken cancel)
     {
         options ??= new FrameSourceOptions();
@@ -40,7 +42,10 @@ public static partial class FrameSources
             if (input.StartsWith("file://", StringComparison.OrdinalIgnoreCase)
                 && Uri.TryCreate(input, UriKind.Absolute, out var fileUri))
                 return OpenPath(fileUri.LocalPath, options);
-            return new StreamSource(input, options);
+            if (NetworkSource.Handles(input)) return new NetworkSource(input, options, cancel);
+            var scheme = input[..input.IndexOf("://", StringComparison.Ordinal)];
+            throw new PoseTrackException($"input {Secrets.Redact(input)}: unsupported URL scheme '{scheme}' "
+                + "(network streams: rtsp, rtsps, http, https, udp, srt, rtmp, rtmps, tcp; local files: file:// or a path)");
         }
         return OpenPath(input, options);
     }

@@ -6,7 +6,7 @@ using PoseTrack.Sources;
 
 namespace PoseTrack.Tests.Sources;
 
-/// <summary>No camera or network here: only the error paths, which must be clear and fast.</summary>
+/// <summary>No camera or stream server here: only the error paths, which must be clear and fast (streams: see LiveStreamTests).</summary>
 public class LiveSourceTests
 {
     [Fact]
@@ -25,36 +25,50 @@ public class LiveSourceTests
     }
 
     [Fact]
-    public void Unreachable_stream_fails_fast()
+    public void Refused_stream_fails_fast()
     {
         var watch = Stopwatch.StartNew();
         // With a 60 s timeout, finishing within 15 s means the refusal was seen, not waited out.
-        var e = Assert.Throws<PoseTrackException>(() => new StreamSource("http://127.0.0.1:9/x.mp4", new FrameSourceOptions { StreamTimeout = TimeSpan.FromSeconds(60) }));
+        var e = Assert.Throws<PoseTrackException>(() => new NetworkSource("http://127.0.0.1:9/x.mp4", new FrameSourceOptions { StreamTimeout = TimeSpan.FromSeconds(60) }));
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"took {watch.Elapsed}");
-        Assert.Equal("stream http://127.0.0.1:9/x.mp4 is unreachable (connection refused)", e.Message);
+        Assert.StartsWith("stream http://127.0.0.1:9/x.mp4 cannot be opened: ", e.Message);
+        Assert.Contains("Connection refused", e.Message);
     }
 
     [Fact]
     public void Silent_server_fails_within_the_timeout()
     {
-        // Accepts the connection but never answers: FFmpeg must give up by its open timeout (or at once when,
-        // as in the official runtime, it has no network support), never hang.
+        // Accepts the connection but never answers: ffmpeg's socket timeout (or the open deadline) must end it.
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         var url = $"rtsp://127.0.0.1:{port}/live";
         var watch = Stopwatch.StartNew();
         var e = Assert.Throws<PoseTrackException>(() =>
-            new StreamSource(url, new FrameSourceOptions { StreamTimeout = TimeSpan.FromSeconds(3) }));
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"took {watch.Elapsed}");
-        Assert.StartsWith($"stream {url} ", e.Message);
-        Assert.Contains("cannot be opened", e.Message);
+            new NetworkSource(url, new FrameSourceOptions { StreamTimeout = TimeSpan.FromSeconds(2) }));
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"took {watch.Elapsed}");
+        Assert.StartsWith($"stream {url} cannot be opened: ", e.Message);
     }
 
     [Fact]
     public void Malformed_url_is_an_error()
     {
-        var e = Assert.Throws<PoseTrackException>(() => new StreamSource("rtsp://"));
+        var e = Assert.Throws<PoseTrackException>(() => new NetworkSource("rtsp://"));
         Assert.Equal("stream rtsp:// is not a valid URL", e.Message);
+    }
+
+    [Fact]
+    public void Password_never_reaches_the_message()
+    {
+        var e = Assert.Throws<PoseTrackException>(() => new NetworkSource("rtsp://user:secret@127.0.0.1:9/live"));
+        Assert.DoesNotContain("secret", e.Message);
+        Assert.StartsWith("stream rtsp://user:***@127.0.0.1:9/live cannot be opened: ", e.Message);
+    }
+
+    [Fact]
+    public void Unsupported_scheme_is_an_error()
+    {
+        var e = Assert.Throws<PoseTrackException>(() => FrameSources.Open("gopher://127.0.0.1/x"));
+        Assert.StartsWith("input gopher://127.0.0.1/x: unsupported URL scheme 'gopher'", e.Message);
     }
 }
