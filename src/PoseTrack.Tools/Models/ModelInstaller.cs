@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using PoseTrack.Core;
 using PoseTrack.Inference;
 using PoseTrack.ModelImport;
+using PoseTrack.Pose;
 
 namespace PoseTrack.Models;
 
@@ -162,27 +163,15 @@ internal static class ModelInstaller
     }
 
     /// <summary>
-    /// The decoder and keypoint count a pose model's outputs call for: one [N,1,K,3] → "movenet"; one [N,K,H,W] → "heatmap";
-    /// two [N,K,L] → "simcc". Anything else is a <see cref="PoseTrackException"/> naming the shapes.
+    /// The decoder and keypoint count a pose model's outputs call for, by the rule the runtime loads it with
+    /// (<see cref="PoseOutputClassifier"/>): "movenet" (with or without its heads exposed), "heatmap" or "simcc". Anything else
+    /// is a <see cref="PoseTrackException"/> naming the shapes.
     /// </summary>
     public static (string Decoder, int Keypoints) ClassifyPoseOutputs(IReadOnlyList<OnnxTensorInfo> outputs)
     {
-        static long? D(OnnxTensorInfo t, int i) => t.Shape![i].Value;
-        if (outputs.Any(o => o.Shape is null))
-            throw new PoseTrackException($"cannot choose a decoder: an output has no declared shape ({Shapes(outputs)})");
-        if (outputs.Count == 1 && outputs[0].Shape!.Count == 4)
-        {
-            var o = outputs[0];
-            if (D(o, 1) == 1 && D(o, 3) == 3 && D(o, 2) is > 0 and var kMove) return ("movenet", (int)kMove);
-            if (D(o, 1) is > 0 and var kHeat && D(o, 3) is not 3) return ("heatmap", (int)kHeat);
-        }
-        // MoveNet imported with its heads exposed: the keypoint output plus heatmaps, centre, regress and offsets.
-        if (outputs.Count == 5 && outputs.Where(o => o.Name is not ("heatmaps" or "centre" or "regress" or "offsets")).ToList() is [var kp]
-            && kp.Shape!.Count == 4 && D(kp, 1) == 1 && D(kp, 3) == 3 && D(kp, 2) is > 0 and var kHeads)
-            return ("movenet", (int)kHeads);
-        if (outputs.Count == 2 && outputs.All(o => o.Shape!.Count == 3) && D(outputs[0], 1) is > 0 and var kSim && D(outputs[1], 1) == kSim)
-            return ("simcc", (int)kSim);
-        throw new PoseTrackException($"cannot choose a decoder from the outputs {Shapes(outputs)}: expected one [N,1,K,3] (MoveNet), one [N,K,H,W] (heatmaps) or two [N,K,L] (SimCC)");
+        var c = PoseOutputClassifier.Classify(outputs.Select(o => o.Name).ToList(),
+            outputs.Select(o => o.Shape?.Select(d => d.Value is > 0 and <= int.MaxValue ? (int)d.Value.Value : -1).ToArray()).ToList());
+        return (c.Decoder, c.Keypoints);
     }
 
     private static string GuessFamily(string text, string decoder)

@@ -36,7 +36,7 @@ public sealed record ModelEntry
     public float[] Std { get; init; } = [1, 1, 1];
     /// <summary>Skeleton name for pose models ("coco17", "mpii16").</summary>
     public string? Skeleton { get; init; }
-    /// <summary>Decoder ("heatmap", "simcc", "dets-nms-in-graph").</summary>
+    /// <summary>Decoder ("heatmap", "simcc", "movenet", "dets-nms-in-graph"). A pose model whose outputs call for another decoder fails to load; empty = not checked.</summary>
     public string Decoder { get; init; } = "";
     /// <summary>Licence of the weights.</summary>
     public string Licence { get; init; } = "";
@@ -237,11 +237,14 @@ public sealed class ModelManifest
         return dto;
     }
 
-    /// <summary>The contract a pose model given by path gets: a top-down heatmap model (RGB, ImageNet mean/std, COCO-17).</summary>
+    /// <summary>
+    /// The contract a pose model given by path gets: a top-down heatmap model's input (RGB, ImageNet mean/std, COCO-17). No
+    /// decoder: a user's own file is decoded as its outputs say (a SimCC or MoveNet file given by path must load too).
+    /// </summary>
     internal static ModelEntry HeatmapPoseContract { get; } = new()
     {
         Name = "", File = "", Task = "pose", Family = "", Input = new ModelInputSize(192, 256), Colour = "rgb",
-        Mean = [123.675f, 116.28f, 103.53f], Std = [58.395f, 57.12f, 57.375f], Skeleton = "coco17", Decoder = "heatmap",
+        Mean = [123.675f, 116.28f, 103.53f], Std = [58.395f, 57.12f, 57.375f], Skeleton = "coco17", Decoder = "",
     };
 
     /// <summary>

@@ -7,30 +7,25 @@ using PoseTrack.Models;
 namespace PoseTrack.Pose;
 
 /// <summary>
-/// Top-down pose model over person boxes: crop (<see cref="AffineCrop"/>) → run (crops side by side on CPU, batched on a GPU) → decode
-/// (<see cref="HeatmapDecoder"/> or <see cref="SimccDecoder"/>, picked from the output shapes) → inverse affine.
+/// Top-down pose model over person boxes: crop (<see cref="AffineCrop"/>) → runs (side by side on the CPU, batched, or
+/// copying for outputs sized at run time) → decode by the <see cref="IPoseHead"/> of the output kind
+/// (<see cref="PoseOutputClassifier"/>, chosen once at load) → inverse affine.
 /// Not thread-safe: one instance per pipeline stage.
 /// </summary>
 internal sealed class TopDownPoseEstimator : IPoseModel
 {
-    private enum OutputKind { Heatmap, Simcc, MoveNet }
-
     private readonly OnnxModel _model;
     private readonly ModelEntry _entry;
     private readonly PoseOptions _options;
-    private readonly OutputKind _kind;
+    private readonly IPoseHead _head;   // the decoding side for the model's output kind, chosen at load
     private readonly int _inW, _inH, _joints;
-    private readonly int _simccXIndex, _simccYIndex;
     private readonly int _maxBatch;
     private readonly List<Mat> _crops = [];
     private readonly int _parallelRuns;
     private readonly bool _parallelPrep;
     private readonly int[]? _outPerItem;   // per-item output sizes when fixed: outputs are written in place
     private float[] _input = [];
-    private float[] _out0 = [], _outX = [], _outY = [];   // heatmaps or MoveNet keypoints; or SimCC x and y
-    // MoveNet imported with its heads exposed: every output's buffer in the model's output order, and where each head is.
-    private readonly float[][]? _moveNetOuts;
-    private readonly int _kpOut, _heatOut, _centreOut, _regressOut, _offsetOut, _gridH, _gridW;
+    private float[][] _runOutputs = [];   // the head's output buffers in the model's output order (fixed sizes; set per frame)
 
     public Skeleton Skeleton { get; }
     public PoseOptions Options => _options;
@@ -71,71 +66,53 @@ internal sealed class TopDownPoseEstimator : IPoseModel
             _inW = _model.InputDims[3] > 0 ? _model.InputDims[3] : entry.Input.Width;
             _maxBatch = options.Batching == PoseBatching.Loop || !_model.DynamicBatch ? 1 : Math.Max(1, options.MaxBatch);
 
-            var dims = _model.OutputDims;
-            static bool IsMoveNetKeypoints(int[] d) => d.Length == 4 && d[1] == 1 && d[3] == 3;
-            if (dims.Count == 1 && IsMoveNetKeypoints(dims[0]))
+            PoseOutputClass cls;
+            try { cls = PoseOutputClassifier.Classify(_model.OutputNames, _model.OutputDims); }
+            catch (PoseTrackException e) { throw _model.Shape(e.Message); }
+            // The graph's outputs decide how a model is decoded: a decoder can only read the buffers the graph has. A manifest
+            // entry naming another decoder describes some other model (a swapped file, a wrong entry), and decoding by either
+            // would hide that, so neither wins: the load fails. An entry without a decoder (older manifests) is not checked.
+            if (!string.IsNullOrEmpty(entry.Decoder) && !entry.Decoder.Equals(cls.Decoder, StringComparison.OrdinalIgnoreCase))
+                throw new PoseTrackException($"model {entry.Name}: its manifest entry says decoder '{entry.Decoder}', but its outputs ({_model.DescribeOutputs()}) need the {cls.Decoder} decoder; fix the entry or reinstall the model");
+            _joints = cls.Keypoints;
+            Skeleton = Skeleton.ForJointCount(_joints)
+                ?? throw _model.Shape($"{_joints} joints is neither COCO-17 nor MPII-16 (outputs {_model.DescribeOutputs()})");
+
+            bool heads = cls.Kind == PoseOutputKind.MoveNetHeads;
+            if (heads && options.CentrePrior == MoveNetCentrePrior.Model)
             {
-                // MoveNet single-pose: keypoints directly, [N,1,K,3] as (y, x, score) normalised to the crop.
-                _kind = OutputKind.MoveNet; _joints = dims[0][2];
+                // MoveNet's own rule is what the graph's keypoint output already holds: the maps are not fetched.
+                var names = _model.OutputNames;
+                _model.KeepOnlyOutputs(Enumerable.Range(0, names.Count).Single(i => !PoseOutputClassifier.MoveNetHeadNames.Contains(names[i])));
+                heads = false;
             }
-            else if (dims.Count == 5 && FindMoveNetHeads(out _kpOut, out _heatOut, out _centreOut, out _regressOut, out _offsetOut))
-            {
-                // MoveNet with its heads exposed (TfjsImportOptions.MoveNetHeads): the keypoint output as above, plus the
-                // maps our own centre prior decodes.
-                _kind = OutputKind.MoveNet; _joints = dims[_kpOut][2];
-                if (options.CentrePrior == MoveNetCentrePrior.Model)
-                {
-                    // MoveNet's own rule is what the graph's keypoint output already holds: the maps are not fetched.
-                    _model.KeepOnlyOutputs(_kpOut);
-                    dims = _model.OutputDims;
-                }
-                else
-                {
-                    _gridH = dims[_heatOut][1]; _gridW = dims[_heatOut][2];
-                    if (dims[_heatOut][3] != _joints || dims[_regressOut][3] != 2 * _joints || dims[_offsetOut][3] != 2 * _joints || dims[_centreOut][3] != 1)
-                        throw _model.Shape($"MoveNet heads do not agree with {_joints} joints: {_model.DescribeOutputs()}");
-                    _moveNetOuts = new float[5][];
-                    for (int o = 0; o < 5; o++) _moveNetOuts[o] = [];
-                }
-            }
-            else if (dims.Count == 1 && dims[0].Length == 4)
-            {
-                _kind = OutputKind.Heatmap; _joints = dims[0][1];
-            }
-            else if (dims.Count == 2 && dims[0].Length == 3 && dims[1].Length == 3 && dims[0][1] == dims[1][1])
-            {
-                _kind = OutputKind.Simcc; _joints = dims[0][1];
-                // Which output is x: by name when the graph says (simcc_x / simcc_y, either order); otherwise mmdeploy's order, x first.
-                int xi = _model.OutputNames[0].Contains("y", StringComparison.OrdinalIgnoreCase) && _model.OutputNames[1].Contains("x", StringComparison.OrdinalIgnoreCase) ? 1 : 0;
-                _simccXIndex = xi; _simccYIndex = 1 - xi;
-            }
-            else throw _model.Shape($"a pose model needs one heatmap output [N,K,H,W], two SimCC outputs [N,K,L] or a MoveNet output [N,1,K,3]; found {_model.DescribeOutputs()}");
             bool fixedSizes = _model.TryGetFixedOutputSizes(out var perItem);
-            if (_moveNetOuts is not null && !fixedSizes)
+            var ctx = new PoseHeadContext(_joints, _inW, _inH, Skeleton, options);
+            _head = cls.Kind switch
+            {
+                PoseOutputKind.Heatmap => new HeatmapHead(ctx, _model.OutputDims[0], fixedSizes),
+                PoseOutputKind.Simcc => new SimccHead(ctx, _model.OutputNames, _model.OutputDims, fixedSizes),
+                _ when heads => new MoveNetHeadsHead(ctx, _model),
+                _ => new MoveNetHead(ctx),
+            };
+            if (heads && !fixedSizes)
                 throw _model.Shape($"MoveNet heads need fixed sizes: {_model.DescribeOutputs()}");
 
-            if (_moveNetOuts is null && options.CentrePrior != MoveNetCentrePrior.Model)
+            if (!heads && options.CentrePrior != MoveNetCentrePrior.Model)
             {
-                if (_kind == OutputKind.MoveNet)
+                if (cls.Kind == PoseOutputKind.MoveNet)
                     logger.LogWarning("Pose model {Name} does not expose MoveNet's heads, so --centre-prior is not used and MoveNet's own rule decodes it (import the model with 'posetrack models import --movenet-heads')", entry.Name);
                 else
-                    logger.LogWarning("--centre-prior applies to MoveNet models only; pose model {Name} is a {Kind} model and ignores it", entry.Name, _kind.ToString().ToLowerInvariant());
+                    logger.LogWarning("--centre-prior applies to MoveNet models only; pose model {Name} is a {Kind} model and ignores it", entry.Name, cls.Decoder);
             }
-            if (fixedSizes)
-            {
-                _outPerItem = perItem;
-                if (_kind == OutputKind.Heatmap) { _heatH = dims[0][2]; _heatW = dims[0][3]; }
-                else if (_kind == OutputKind.Simcc) { _lenX = dims[_simccXIndex][2]; _lenY = dims[_simccYIndex][2]; }
-            }
+            if (fixedSizes) _outPerItem = perItem;
             // Side by side runs are for the CPU: a GPU takes one batched run better than several small ones.
             _parallelRuns = _outPerItem is null || _model.Provider != "cpu" ? 1 : inference.PoseRunsSideBySide();
             // Crops are warped in parallel only when the session itself spreads over cores; otherwise one thread does it all.
             _parallelPrep = inference.ForPose().IntraOpThreads > 1;
 
-            Skeleton = Skeleton.ForJointCount(_joints)
-                ?? throw _model.Shape($"{_joints} joints is neither COCO-17 nor MPII-16 (outputs {_model.DescribeOutputs()})");
-            logger.LogDebug("Pose model {Name}: {Kind} decoder, {Skeleton}, input {W}x{H}, batch {Batch}",
-                entry.Name, _kind, Skeleton.Name, _inW, _inH, _maxBatch > 1 ? "dynamic" : "1");
+            logger.LogDebug("Pose model {Name}: {Head}, {Skeleton}, input {W}x{H}, batch {Batch}",
+                entry.Name, _head.GetType().Name, Skeleton.Name, _inW, _inH, _maxBatch > 1 ? "dynamic" : "1");
         }
         catch
         {
@@ -184,7 +161,7 @@ internal sealed class TopDownPoseEstimator : IPoseModel
         var crops = new AffineCrop[n];
         if (_outPerItem is not null)
         {
-            EnsureOutputs(total);
+            _runOutputs = _head.OutputsFor(total, _outPerItem);
             // Crops run side by side, each taken by the next free worker (warp, pack, run into its slice of the reused
             // output buffers): with one intra-op thread per run this keeps every core on pose work, and a core freed
             // by a finished crop takes the next one (a fixed split of the crops left cores idle: 42 vs 47 fps).
@@ -203,47 +180,7 @@ internal sealed class TopDownPoseEstimator : IPoseModel
         {
             // Decoded in model-input pixels into the person's own array, then mapped back to the image in place.
             var points = new Keypoint[_joints];
-            var kps = points.AsSpan();
-            if (_kind == OutputKind.Heatmap)
-            {
-                int per = _joints * _heatH * _heatW;
-                var own = _out0.AsSpan(i * per, per);
-                if (_options.Flip) HeatmapDecoder.MergeFlipped(own, _out0.AsSpan((n + i) * per, per), _joints, _heatH, _heatW, Skeleton);
-                HeatmapDecoder.Decode(own, _joints, _heatH, _heatW, _inW, _inH, kps, _options.Dark);
-            }
-            else if (_kind == OutputKind.MoveNet)
-            {
-                if (_moveNetOuts is not null)   // only set up for the box priors
-                {
-                    DecodeHeads(i, crops[i], boxes[i].Box, kps);
-                    if (_options.Flip)
-                    {
-                        if (_flipped.Length < _joints) _flipped = new Keypoint[_joints];
-                        DecodeHeads(n + i, crops[i], boxes[i].Box, _flipped);   // the mirrored crop has the same box
-                        MergeFlippedKeypoints(kps, _flipped);
-                    }
-                }
-                else
-                {
-                    int per = _joints * MoveNetDecoder.ValuesPerKeypoint;
-                    MoveNetDecoder.Decode(_out0.AsSpan(i * per, per), _inW, _inH, kps);
-                    if (_options.Flip)
-                    {
-                        if (_flipped.Length < _joints) _flipped = new Keypoint[_joints];
-                        MoveNetDecoder.Decode(_out0.AsSpan((n + i) * per, per), _inW, _inH, _flipped);
-                        MergeFlippedKeypoints(kps, _flipped);
-                    }
-                }
-            }
-            else
-            {
-                int xl = _joints * _lenX, yl = _joints * _lenY;
-                var ox = _outX.AsSpan(i * xl, xl);
-                var oy = _outY.AsSpan(i * yl, yl);
-                if (_options.Flip)
-                    SimccDecoder.MergeFlipped(ox, oy, _outX.AsSpan((n + i) * xl, xl), _outY.AsSpan((n + i) * yl, yl), _joints, _lenX, _lenY, Skeleton);
-                SimccDecoder.Decode(ox, oy, _joints, _lenX, _lenY, _inW, _inH, kps);
-            }
+            _head.Decode(i, n, crops[i], boxes[i].Box, points);
             for (int k = 0; k < _joints; k++)
             {
                 var (x, y) = crops[i].ToImage(points[k].X, points[k].Y);
@@ -319,98 +256,14 @@ internal sealed class TopDownPoseEstimator : IPoseModel
         {
             int count = Math.Min(_maxBatch, total - start);
             using var outputs = _model.Run(_input, start * item, count, _inH, _inW);
-            if (_kind is OutputKind.Heatmap or OutputKind.MoveNet)
-            {
-                var shape = outputs[0].GetTensorTypeAndShape().Shape;
-                int per = (int)(shape[1] * shape[2] * shape[3]);
-                _heatH = (int)shape[2]; _heatW = (int)shape[3];
-                Grow(ref _out0, total * per);
-                outputs[0].GetTensorDataAsSpan<float>().CopyTo(_out0.AsSpan(start * per));
-            }
-            else
-            {
-                var sx = outputs[_simccXIndex]; var sy = outputs[_simccYIndex];
-                _lenX = (int)sx.GetTensorTypeAndShape().Shape[2]; _lenY = (int)sy.GetTensorTypeAndShape().Shape[2];
-                Grow(ref _outX, total * _joints * _lenX);
-                Grow(ref _outY, total * _joints * _lenY);
-                sx.GetTensorDataAsSpan<float>().CopyTo(_outX.AsSpan(start * _joints * _lenX));
-                sy.GetTensorDataAsSpan<float>().CopyTo(_outY.AsSpan(start * _joints * _lenY));
-            }
+            _head.CopyOut(outputs, start, total);
         }
-    }
-
-    private int _heatH, _heatW, _lenX, _lenY;
-    private Keypoint[] _flipped = [];
-    private float[][] _runOutputs = [];   // the output buffers in the model's output order (set by EnsureOutputs)
-
-    /// <summary>Flip test for models that output keypoints: mirror the flipped view's x, swap left/right, average.</summary>
-    private void MergeFlippedKeypoints(Span<Keypoint> kps, ReadOnlySpan<Keypoint> flipped)
-    {
-        for (int k = 0; k < _joints; k++)
-        {
-            var f = flipped[Skeleton.FlipIndex(k)];
-            kps[k] = new Keypoint(0.5f * (kps[k].X + (_inW - f.X)), 0.5f * (kps[k].Y + f.Y), 0.5f * (kps[k].Score + f.Score));
-        }
-    }
-    /// <summary>Decodes item <paramref name="item"/>'s MoveNet heads with the configured centre prior (crop pixels).</summary>
-    private void DecodeHeads(int item, AffineCrop crop, BoxF box, Span<Keypoint> result)
-    {
-        int cells = _gridH * _gridW;
-        float[][] o = _moveNetOuts!;
-        // The person box in grid cells (the crop is the box padded to the input's aspect ratio, then enlarged).
-        float boxW = box.Width * _gridW / crop.RegionWidth, boxH = box.Height * _gridH / crop.RegionHeight;
-        MoveNetHeadsDecoder.Decode(
-            o[_centreOut].AsSpan(item * cells, cells),
-            o[_heatOut].AsSpan(item * cells * _joints, cells * _joints),
-            o[_regressOut].AsSpan(item * cells * 2 * _joints, cells * 2 * _joints),
-            o[_offsetOut].AsSpan(item * cells * 2 * _joints, cells * 2 * _joints),
-            _gridH, _gridW, _joints, _inW, _inH, _options.CentrePrior, boxW, boxH, result);
-    }
-
-    /// <summary>Finds the four MoveNet head outputs (named as the importer names them: heatmaps, centre, regress, offsets) and the keypoint output.</summary>
-    private bool FindMoveNetHeads(out int keypoints, out int heatmaps, out int centre, out int regress, out int offsets)
-    {
-        var names = _model.OutputNames;
-        int Index(string n) { for (int i = 0; i < names.Count; i++) if (names[i] == n) return i; return -1; }
-        heatmaps = Index("heatmaps"); centre = Index("centre"); regress = Index("regress"); offsets = Index("offsets");
-        keypoints = -1;
-        for (int i = 0; i < names.Count; i++)
-            if (i != heatmaps && i != centre && i != regress && i != offsets && _model.OutputDims[i] is { Length: 4 } d && d[1] == 1 && d[3] == 3) keypoints = i;
-        return keypoints >= 0 && heatmaps >= 0 && centre >= 0 && regress >= 0 && offsets >= 0
-               && _model.OutputDims.All(d => d.Length == 4);
     }
 
     private void EnsureCapacity(int inputLength, int crops)
     {
         if (_input.Length < inputLength) _input = new float[inputLength];
         while (_crops.Count < crops) _crops.Add(new Mat(_inH, _inW, MatType.CV_8UC3));
-    }
-
-    /// <summary>Sizes the reused output buffers for <paramref name="items"/> items (fixed output sizes only).</summary>
-    private void EnsureOutputs(int items)
-    {
-        if (_moveNetOuts is not null)
-        {
-            for (int o = 0; o < _moveNetOuts.Length; o++) Grow(ref _moveNetOuts[o], items * _outPerItem![o]);
-            _runOutputs = _moveNetOuts;
-        }
-        else if (_kind != OutputKind.Simcc)
-        {
-            Grow(ref _out0, items * _outPerItem![0]);
-            if (_runOutputs.Length != 1 || _runOutputs[0] != _out0) _runOutputs = [_out0];
-        }
-        else
-        {
-            Grow(ref _outX, items * _outPerItem![_simccXIndex]);
-            Grow(ref _outY, items * _outPerItem![_simccYIndex]);
-            if (_runOutputs.Length != 2 || _runOutputs[_simccXIndex] != _outX || _runOutputs[_simccYIndex] != _outY)
-                _runOutputs = _simccXIndex == 0 ? [_outX, _outY] : [_outY, _outX];
-        }
-    }
-
-    private static void Grow(ref float[] buffer, int length)
-    {
-        if (buffer.Length < length) buffer = new float[length];
     }
 
     public void Dispose()
