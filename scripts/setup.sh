@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the native packages PoseTrack needs on Debian/Ubuntu: the OpenCV runtime links GTK 3; Debian's ffmpeg
-# decodes piped input (--input -) and makes the odd media the tests use.
+# decodes piped input (--input -) and network streams, and makes the odd media the tests use; GStreamer's RTSP server
+# (Python bindings, good and bad plugins) serves the live-stream tests.
 # Runs apt-get directly as root, through sudo otherwise; without either it prints the exact command and fails.
 set -euo pipefail
 
@@ -10,6 +11,13 @@ if ! ldconfig -p 2>/dev/null | grep -q 'libgtk-3\.so\.0'; then
   if apt-cache show libgtk-3-0t64 >/dev/null 2>&1; then need+=(libgtk-3-0t64); else need+=(libgtk-3-0); fi
 fi
 command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || need+=(ffmpeg)
+# The live-stream tests' loopback RTSP server (../shared/tools/rtsp-server.py): GStreamer's RTSP server from Python.
+gst_ok() {
+  /usr/bin/python3 -c "import gi; gi.require_version('GstRtspServer', '1.0'); from gi.repository import GstRtspServer" >/dev/null 2>&1 \
+    && ls /usr/lib/*/gstreamer-1.0/libgstrtp.so >/dev/null 2>&1 \
+    && ls /usr/lib/*/gstreamer-1.0/libgstvideoparsersbad.so >/dev/null 2>&1
+}
+gst_ok || need+=(python3-gst-1.0 gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-good gstreamer1.0-plugins-bad)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -eq 0 ]; then SUDO=""; elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo"; else

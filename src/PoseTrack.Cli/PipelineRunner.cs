@@ -11,7 +11,11 @@ using Spectre.Console;
 namespace PoseTrack.Cli;
 
 /// <summary>What one pipeline run writes.</summary>
-internal sealed record RunOutputs(string? Video, string? Json, string? Mot, string? PoseTrackJson, bool Show, string? FourCc);
+internal sealed record RunOutputs(string? Video, string? Json, string? Mot, string? PoseTrackJson, bool Show, string? FourCc)
+{
+    /// <summary>--codec: opencv (OpenCV's writer, the default), h264 (ffmpeg's libx264), auto (h264 when ffmpeg is installed).</summary>
+    public string Codec { get; init; } = "opencv";
+}
 
 /// <summary>
 /// Runs the pipeline for the CLI: opens the source and sinks, shows progress (a live bar on a terminal, a plain line
@@ -61,10 +65,16 @@ internal static class PipelineRunner
             var sinks = new List<IFrameSink>();
             try
             {
-                if (outputs.Video is not null) sinks.Add(new VideoFileSink(outputs.Video, info.Width, info.Height, info.Fps, outputs.FourCc));
+                if (outputs.Video is not null)
+                {
+                    bool h264 = outputs.Codec == "h264" || (outputs.Codec == "auto" && outputs.FourCc is null && FfmpegSource.FindOnPath("ffmpeg") is not null);
+                    sinks.Add(h264 ? new FfmpegVideoSink(outputs.Video, info.Width, info.Height, info.Fps)
+                        : new VideoFileSink(outputs.Video, info.Width, info.Height, info.Fps, outputs.FourCc));
+                }
                 if (outputs.Json is not null)
                     sinks.Add(new JsonLinesSink(outputs.Json, JsonLinesHeader.For(info, estimator.DetectorName, estimator.PoseModelName, estimator.Skeleton)
-                        with { VideoSize = sinks.OfType<VideoFileSink>().FirstOrDefault() is { WrittenSize: var v } ? (v.Width, v.Height) : null }));
+                        with { VideoSize = sinks.OfType<VideoFileSink>().FirstOrDefault() is { WrittenSize: var v } ? (v.Width, v.Height)
+                            : sinks.OfType<FfmpegVideoSink>().FirstOrDefault() is { WrittenSize: var x } ? (x.Width, x.Height) : null }));
                 if (outputs.Mot is not null) sinks.Add(new MotFileSink(outputs.Mot));
                 if (outputs.PoseTrackJson is not null) sinks.Add(new PoseTrackJsonSink(outputs.PoseTrackJson, estimator.Skeleton, Path.GetFileNameWithoutExtension(info.Description), info.FrameCount));
                 if (outputs.Show) sinks.Add(new PreviewWindowSink("posetrack", () => { quitInWindow = true; stop.Cancel(); }));

@@ -16,9 +16,10 @@ internal static class RunCommand
         var models = new ModelArgs();
         var output = new Option<string?>("--output", "-o") { Description = "Annotated video (.mp4, .avi, .mkv); same size and frame rate as the input" };
         var fourcc = new Option<string?>("--fourcc") { Description = "Video codec FourCC overriding the one chosen by extension (e.g. mp4v, MJPG, XVID)" };
+        var codec = new Option<string>("--codec") { Description = "Video writer: opencv (default; codec from the extension or --fourcc), h264 (ffmpeg's libx264, yuv420p: plays in browsers), auto (h264 when ffmpeg is installed)", DefaultValueFactory = _ => "opencv" };
         var show = new Option<bool>("--show") { Description = "Preview window (q or Esc quits)" };
         var noOverlay = new Option<bool>("--no-overlay") { Description = "No fps / people text on the video" };
-        root.Options.Add(output); root.Options.Add(fourcc); root.Options.Add(show); root.Options.Add(noOverlay);
+        root.Options.Add(output); root.Options.Add(fourcc); root.Options.Add(codec); root.Options.Add(show); root.Options.Add(noOverlay);
         pipeline.AddTo(root);
         models.AddTo(root);
 
@@ -29,7 +30,12 @@ internal static class RunCommand
             bool quiet = r.GetValue(pipeline.Quiet);
             using var loggers = Logging.Create(quiet, r.GetValue(pipeline.Verbose));
             var outputs = new RunOutputs(r.GetValue(output), r.GetValue(pipeline.Json), r.GetValue(pipeline.Mot),
-                r.GetValue(pipeline.PoseTrackJson), r.GetValue(show), r.GetValue(fourcc));
+                r.GetValue(pipeline.PoseTrackJson), r.GetValue(show), r.GetValue(fourcc))
+            {
+                Codec = (r.GetValue(codec) ?? "opencv").ToLowerInvariant() is var c and ("opencv" or "h264" or "auto") ? c
+                    : throw new PoseTrackException($"--codec must be opencv, h264 or auto (got '{r.GetValue(codec)}')"),
+            };
+            if (outputs.Codec == "h264" && outputs.FourCc is not null) throw new PoseTrackException("give either --codec h264 or --fourcc, not both");
             if (outputs is { Video: null, Json: null, Mot: null, PoseTrackJson: null, Show: false })
             {
                 outputs = outputs with { Video = "out.mp4", Json = "out.jsonl" };

@@ -188,4 +188,33 @@ public sealed class JsonLinesSinkTests
         Assert.Equal(300, content.Frames[1].Persons.Count);
         Assert.Equal(Encoding.UTF8.GetByteCount(File.ReadAllText(path)), new FileInfo(path).Length);
     }
+    [Fact]
+    public void Gap_record_is_written_between_frames_and_skipped_by_the_readers()
+    {
+        var path = Path.Combine(TestData.TempDir(), "gap.jsonl");
+        using (var sink = new JsonLinesSink(path, Header(null)))
+        {
+            sink.Write(SyntheticFrames.Frame(0), null);
+            sink.WriteGap(new PoseTrack.Sources.SourceGap(0, 4321.5, "ffmpeg: rtsp://u:pw@cam/live: Connection refused"));
+            sink.Write(SyntheticFrames.Frame(1), null);
+            sink.Complete();
+        }
+        var lines = File.ReadAllLines(path);
+        Assert.Equal(4, lines.Length);
+        Assert.Equal("""{"type":"gap","from_ms":0,"to_ms":4321.5,"reason":"ffmpeg: rtsp://u:***@cam/live: Connection refused"}""", lines[2]);
+
+        using (var reader = JsonLinesReader.Open(path))
+        {
+            Assert.True(reader.TryReadFrame(out var a));
+            Assert.True(reader.TryReadFrame(out var b));
+            Assert.False(reader.TryReadFrame(out _));
+            Assert.Equal((0L, 1L), (a.Frame, b.Frame));
+            var gap = Assert.Single(reader.Gaps);
+            Assert.Equal(4321.5, gap.ToMs);
+        }
+        // The report reads it as two frames, no bad line.
+        var log = PoseTrack.Reporting.RunLog.Load(path);
+        Assert.Equal(2, log.Frames.Count);
+        Assert.Equal(0, log.BadLines);
+    }
 }

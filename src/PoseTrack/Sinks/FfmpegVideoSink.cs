@@ -1,0 +1,208 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Globalization;
+using OpenCvSharp;
+using PoseTrack.Core;
+using PoseTrack.Sources;
+
+namespace PoseTrack.Sinks;
+
+/// <summary>
+/// Writes the annotated frames as H.264 (libx264, yuv420p) through the system's <c>ffmpeg</c> running as a child
+/// process, so browsers play the file (<c>--codec h264</c>); .mp4/.m4v/.mov get <c>-movflags +faststart</c> (index
+/// first). Raw BGR frames go to ffmpeg's standard input. Same contract as <see cref="VideoFileSink"/>: the input's size
+/// (an odd width or height loses its last column or row) and rate, frames of another size or type converted, late
+/// frames held, the writer's exclusive lock on the file (<see cref="OutputFile.Lock"/>) for the whole run.
+/// </summary>
+/// <remarks>
+/// A refused write (disk full, file-size limit) makes ffmpeg fail and exit: the next frame, or <see cref="Complete"/>,
+/// then throws one <see cref="PoseTrackException"/> with ffmpeg's error line, and the run stops at once. ffmpeg is
+/// started through <c>setpriv --pdeathsig KILL</c> from a thread that lives until it exits (as
+/// <see cref="FfmpegSource"/>), so it never outlives posetrack.
+/// </remarks>
+public sealed class FfmpegVideoSink : IFrameSink
+{
+    private const string What = "video output";
+    private const double MaxHoldSeconds = 10;
+    private readonly Process _process;
+    private readonly Thread _keeper;
+    private readonly FileStream _lock;
+    private readonly ManualResetEventSlim _exited = new(false);
+    private readonly Mat _converted = new(), _resized = new();
+    private readonly object _gate = new();
+    private Stream? _stdin;
+    private string? _lastError;
+    private Exception? _startError;
+    private bool _completed, _disposed;
+    private double? _firstMs;
+
+    /// <summary>The output path as given.</summary>
+    public string Path { get; }
+    /// <summary>Frame size given (the input's).</summary>
+    public Size FrameSize { get; }
+    /// <summary>Frame size of the file: even width and height (yuv420p), the odd last column or row dropped.</summary>
+    public Size WrittenSize => new(FrameSize.Width & ~1, FrameSize.Height & ~1);
+    /// <summary>Frame rate of the file.</summary>
+    public double Fps { get; }
+    /// <summary>Frames given to ffmpeg so far.</summary>
+    public long FramesWritten { get; private set; }
+    /// <summary>Process id of the ffmpeg child.</summary>
+    public int ProcessId { get; }
+    /// <inheritdoc />
+    public bool NeedsImage => true;
+
+    /// <summary>Starts ffmpeg writing <paramref name="path"/> (.mp4, .m4v, .mov or .mkv).</summary>
+    /// <exception cref="PoseTrackException">ffmpeg is missing, the extension is not one of those, or the file cannot be written.</exception>
+    public FfmpegVideoSink(string path, int width, int height, double fps, string? ffmpegPath = null)
+    {
+        if (width < 2 || height < 2) throw new ArgumentOutOfRangeException(nameof(width), $"Invalid frame size {width}x{height}.");
+        var ext = System.IO.Path.GetExtension(path).ToLowerInvariant();
+        if (ext is not (".mp4" or ".m4v" or ".mov" or ".mkv"))
+            throw new PoseTrackException($"Cannot write video '{path}': --codec h264 writes .mp4, .m4v, .mov or .mkv (got '{ext}')");
+        var ffmpeg = (ffmpegPath ?? FfmpegSource.FindOnPath("ffmpeg"))
+            ?? throw new PoseTrackException($"Cannot write video '{path}' as H.264: ffmpeg is not installed (Debian/Ubuntu: sudo apt-get install -y {FfmpegSource.Package})");
+        var full = OutputFile.CheckWritablePath(path, What);
+        Path = path;
+        FrameSize = new Size(width, height);
+        Fps = double.IsFinite(fps) && fps > 0 ? fps : VideoFileSink.DefaultFps;
+        _lock = OutputFile.Lock(full, What, out bool created);
+
+        var args = new List<string> { "-hide_banner", "-nostats", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "bgr24",
+            "-s", $"{width}x{height}", "-framerate", Fps.ToString("R", CultureInfo.InvariantCulture), "-i", "pipe:0" };
+        if (width % 2 != 0 || height % 2 != 0) args.AddRange(["-vf", $"crop={width & ~1}:{height & ~1}:0:0"]);
+        args.AddRange(["-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p"]);
+        if (ext != ".mkv") args.AddRange(["-movflags", "+faststart"]);
+        args.AddRange(["-y", full]);
+        var setpriv = OperatingSystem.IsLinux() ? FfmpegSource.FindOnPath("setpriv") : null;
+        var psi = new ProcessStartInfo(setpriv ?? ffmpeg) { RedirectStandardInput = true, RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        if (setpriv is not null) foreach (var a in new[] { "--pdeathsig", "KILL", "--", ffmpeg }) psi.ArgumentList.Add(a);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        _process = new Process { StartInfo = psi };
+        using var started = new ManualResetEventSlim(false);
+        _keeper = new Thread(() => Keep(started)) { IsBackground = true, Name = "ffmpeg writer" };
+        _keeper.Start();
+        started.Wait();
+        if (_startError is not null)
+        {
+            _process.Dispose();
+            _lock.Dispose();
+            if (created) try { File.Delete(full); } catch (IOException) { }
+            throw new PoseTrackException($"Cannot write video '{path}' as H.264: ffmpeg cannot be started ({_startError.Message})", inner: _startError);
+        }
+        _stdin = _process.StandardInput.BaseStream;
+        ProcessId = _process.Id;
+    }
+
+    /// <inheritdoc />
+    public void Write(FrameResult result, Mat? annotated)
+    {
+        ArgumentNullException.ThrowIfNull(annotated);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_completed) throw new InvalidOperationException("The video sink is complete; no more frames can be written.");
+        if (annotated.Empty()) throw new ArgumentException("Empty frame.", nameof(annotated));
+        var frame = annotated;
+        if (frame.Type() != MatType.CV_8UC3)
+        {
+            var code = frame.Channels() switch { 1 => ColorConversionCodes.GRAY2BGR, 4 => ColorConversionCodes.BGRA2BGR, _ => (ColorConversionCodes?)null };
+            if (code is null || frame.Depth() != MatType.CV_8U)
+                throw new ArgumentException($"Unsupported frame type {frame.Type()}; expected 8-bit BGR.", nameof(annotated));
+            Cv2.CvtColor(frame, _converted, code.Value);
+            frame = _converted;
+        }
+        if (frame.Width != FrameSize.Width || frame.Height != FrameSize.Height || !frame.IsContinuous())
+        {
+            Cv2.Resize(frame, _resized, FrameSize, 0, 0, InterpolationFlags.Area);
+            frame = _resized;
+        }
+        // As VideoFileSink: a constant-rate file; a late frame is repeated until the next one's time (at most 10 s).
+        _firstMs ??= result.TimeMs;
+        long due = (long)Math.Round((result.TimeMs - _firstMs.Value) * Fps / 1000.0);
+        long copies = Math.Clamp(due - FramesWritten + 1, 1, Math.Max(1, (long)Math.Ceiling(Fps * MaxHoldSeconds)));
+        for (long i = 0; i < copies; i++)
+        {
+            if (_exited.IsSet) Fail(result.Index);
+            try { WriteBytes(frame); }
+            catch (Exception e) when (e is IOException or ObjectDisposedException) { Fail(result.Index); }
+            FramesWritten++;
+        }
+    }
+
+    private unsafe void WriteBytes(Mat frame)
+    {
+        int bytes = checked(frame.Rows * frame.Cols * 3);
+        _stdin!.Write(new ReadOnlySpan<byte>((void*)frame.Data, bytes));
+    }
+
+    /// <summary>ffmpeg stopped taking frames: waits briefly for its error line, then stops the run with it.</summary>
+    private void Fail(long frame)
+    {
+        _completed = true;
+        _exited.Wait(TimeSpan.FromSeconds(5));
+        throw new PoseTrackException($"Writing {What} '{Path}' failed at frame {frame}: ffmpeg: {Problem()}");
+    }
+
+    private string Problem()
+    {
+        lock (_gate) return (_lastError ?? (_process.HasExited ? $"exited with code {_process.ExitCode}" : "stopped taking frames")).TrimEnd('.');
+    }
+
+    /// <summary>Closes ffmpeg's input and waits for it to finish the file; throws when it failed.</summary>
+    public void Complete()
+    {
+        if (_completed || _disposed) return;
+        _completed = true;
+        try { _stdin?.Close(); }
+        catch (IOException) { /* it had already stopped: reported below */ }
+        _stdin = null;
+        if (!_exited.Wait(TimeSpan.FromSeconds(60)))
+        {
+            Kill();
+            throw new PoseTrackException($"Writing {What} '{Path}' failed: ffmpeg did not finish the file within 60 s");
+        }
+        _process.WaitForExit();
+        if (_process.ExitCode != 0)
+            throw new PoseTrackException($"Writing {What} '{Path}' failed: ffmpeg: {Problem()}");
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        if (!_completed)
+        {
+            // Not completed (an error elsewhere): close the input so ffmpeg still finishes what it has.
+            try { _stdin?.Close(); } catch (IOException) { }
+            if (!_exited.Wait(TimeSpan.FromSeconds(10))) Kill();
+        }
+        else if (!_exited.Wait(TimeSpan.FromSeconds(1))) Kill();
+        _keeper.Join(TimeSpan.FromSeconds(5));
+        _process.Dispose();
+        _lock.Dispose();
+        _converted.Dispose();
+        _resized.Dispose();
+    }
+
+    private void Kill()
+    {
+        try { if (!_process.HasExited) _process.Kill(entireProcessTree: true); }
+        catch (Exception e) when (e is InvalidOperationException or Win32Exception) { }
+    }
+
+    private void Keep(ManualResetEventSlim started)
+    {
+        try
+        {
+            try { _process.Start(); }
+            catch (Exception e) { _startError = e; return; }
+            finally { started.Set(); }
+            _process.StandardOutput.Close();
+            string? line;
+            while ((line = _process.StandardError.ReadLine()) is not null)
+                if (line.Trim().Length > 0) lock (_gate) _lastError = Secrets.Redact(line.Trim());
+            _process.WaitForExit();
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException) { }
+        finally { _exited.Set(); }
+    }
+}
