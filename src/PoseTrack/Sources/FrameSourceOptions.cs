@@ -23,9 +23,9 @@ public sealed record FrameSourceOptions
     internal void Validate()
     {
         if (!(FolderFps > 0) || double.IsInfinity(FolderFps))
-            throw new Core.PoseTrackException($"image folder frame rate must be a positive number (got {FolderFps})");
+            throw new Core.PoseTrackException($"FrameSourceOptions.FolderFps must be a positive number (got {FolderFps})");
         if (StreamTimeout <= TimeSpan.Zero)
-            throw new Core.PoseTrackException($"stream timeout must be positive (got {StreamTimeout.TotalSeconds} s)");
+            throw new Core.PoseTrackException($"FrameSourceOptions.StreamTimeout must be positive (got {StreamTimeout.TotalSeconds} s)");
     }
 
     /// <summary>A reported rate if it is plausible, else the fallback (FFmpeg reports 0, NaN or 90000 for some streams).</summary>
