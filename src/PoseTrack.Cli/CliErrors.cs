@@ -56,9 +56,10 @@ internal static class CliErrors
             }
             return await body(cts.Token).ConfigureAwait(false);
         }
+        // The library's errors are bad input (its exceptions carry no exit code: choosing one is the CLI's business).
         // The library names its ExecutionDevice property; the user typed --device.
-        catch (PoseTrackException e) when (e.Message.StartsWith("Device ", StringComparison.Ordinal)) { return Report("--device " + e.Message["Device ".Length..], e.ExitCode); }
-        catch (PoseTrackException e) { return Report(e.Message, e.ExitCode); }
+        catch (PoseTrackException e) when (e.Message.StartsWith("Device ", StringComparison.Ordinal)) { return Report("--device " + e.Message["Device ".Length..], BadInput); }
+        catch (PoseTrackException e) { return Report(e.Message, BadInput); }
         catch (OperationCanceledException) { return Report("interrupted", Interrupted); }
         catch (Exception e) when (e is DllNotFoundException or TypeInitializationException && e.ToString().Contains("OpenCvSharpExtern", StringComparison.Ordinal))
         { return Report(NativeHint, BadInput); }

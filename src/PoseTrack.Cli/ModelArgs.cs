@@ -13,21 +13,25 @@ internal sealed class ModelArgs
     public Option<string?> Models { get; } = new("--models") { Description = "Folder with models.json and the model files, used alone (default: the models shipped beside the binary, then those installed with 'posetrack models install' in $XDG_DATA_HOME/posetrack/models or ~/.local/share/posetrack/models; a shipped model wins a name clash)" };
     public Option<string?> Detector { get; } = new("--detector") { Description = "Person detector: rtmdet-nano (alias rtmdet), yolox-nano (alias yolox), or a path to an .onnx file" };
     public Option<string?> PoseModel { get; } = new("--pose-model") { Description = "Pose model: fast (movenet-lightning, default), accurate (movenet-thunder), a name from models.json, or a path to an .onnx file (heatmap, SimCC or MoveNet outputs)" };
-    public Option<string> Device { get; } = new("--device") { Description = "Execution provider: auto, cpu, cuda, tensorrt", DefaultValueFactory = _ => "auto" };
-    public Option<int> GpuId { get; } = new("--gpu-id") { Description = "GPU index for --device cuda/tensorrt/auto", DefaultValueFactory = _ => 0 };
+    public Option<ExecutionDevice> Device { get; } = Choices.Of("--device", "Execution provider: auto, cpu, cuda, tensorrt", () => new InferenceOptions().Device,
+        [("auto", ExecutionDevice.Auto), ("cpu", ExecutionDevice.Cpu), ("cuda", ExecutionDevice.Cuda), ("tensorrt", ExecutionDevice.TensorRt)], [("gpu", ExecutionDevice.Cuda), ("trt", ExecutionDevice.TensorRt)]);
+    public Option<int> GpuId { get; } = new("--gpu-id") { Description = "GPU index for --device cuda/tensorrt/auto", DefaultValueFactory = _ => new InferenceOptions().GpuDeviceId };
     public Option<long?> GpuMemLimit { get; } = new("--gpu-mem-limit") { Description = "Most GPU memory in MiB each model's CUDA arena may hold (also TensorRT's workspace); default: no limit" };
-    public Option<string> GpuArena { get; } = new("--gpu-arena") { Description = "How the CUDA memory arena grows: power-of-two (default) or exact", DefaultValueFactory = _ => "power-of-two" };
+    public Option<GpuArenaExtend> GpuArena { get; } = Choices.Of("--gpu-arena", "How the CUDA memory arena grows: power-of-two (default) or exact", () => new InferenceOptions().GpuArenaExtend,
+        [("power-of-two", GpuArenaExtend.NextPowerOfTwo), ("exact", GpuArenaExtend.SameAsRequested)]);
     public Option<bool> TrtFp16 { get; } = new("--trt-fp16") { Description = "TensorRT: build FP16 engines (faster on tensor-core GPUs; keypoints move by a little)" };
     public Option<string?> TrtCache { get; } = new("--trt-cache") { Description = "TensorRT engine cache folder (default: $XDG_CACHE_HOME/posetrack/tensorrt); only a model's first run on a GPU builds its engine" };
-    public Option<int> Threads { get; } = new("--threads") { Description = "ONNX Runtime intra-op threads per model (0 = automatic: detector 1 per 4 cores, pose 1 with a frame's crops run side by side, no spinning)", DefaultValueFactory = _ => 0 };
-    public Option<float> DetThreshold { get; } = new("--det-threshold") { Description = "Detector score threshold", DefaultValueFactory = _ => 0.3f };
-    public Option<float> MinBox { get; } = new("--min-box") { Description = "Drop detections narrower or shorter than this many pixels", DefaultValueFactory = _ => 4f };
+    public Option<int> Threads { get; } = new("--threads") { Description = "ONNX Runtime intra-op threads per model (0 = automatic: detector 1 per 4 cores, pose 1 with a frame's crops run side by side, no spinning)", DefaultValueFactory = _ => new InferenceOptions().IntraOpThreads };
+    public Option<float> DetThreshold { get; } = new("--det-threshold") { Description = "Detector score threshold", DefaultValueFactory = _ => new DetectorOptions().ScoreThreshold };
+    public Option<float> MinBox { get; } = new("--min-box") { Description = "Drop detections narrower or shorter than this many pixels", DefaultValueFactory = _ => new DetectorOptions().MinBoxSize };
     public Option<bool> Flip { get; } = new("--flip") { Description = "Flip test: also run the mirrored crop and average (about 2x pose time)" };
     public Option<bool> Dark { get; } = new("--dark") { Description = "DARK sub-pixel refinement of heatmap peaks" };
-    public Option<float> PoseNms { get; } = new("--pose-nms") { Description = "Pose NMS: of two poses with OKS above this, drop the weaker (1 = off)", DefaultValueFactory = _ => PoseTrack.Pose.PoseNms.DefaultThreshold };
-    public Option<float> Padding { get; } = new("--pose-padding") { Description = "Crop enlargement around each person box before the pose model", DefaultValueFactory = _ => PoseTrack.Pose.AffineCrop.DefaultPadding };
-    public Option<string> CentrePrior { get; } = new("--centre-prior") { Description = "MoveNet crops with several people: model (MoveNet's own choice), box (person centre nearest the detector box's) or joints-in-box (each joint's heatmap peak near the box, no centre); box and joints-in-box need the heads, which the shipped MoveNet models have (models import --movenet-heads for your own)", DefaultValueFactory = _ => "model" };
-    public Option<string> Batching { get; } = new("--pose-batching") { Description = "auto (one batched run per frame when possible) or loop (one run per crop)", DefaultValueFactory = _ => "auto" };
+    public Option<float> PoseNms { get; } = new("--pose-nms") { Description = "Pose NMS: of two poses with OKS above this, drop the weaker (1 = off)", DefaultValueFactory = _ => new PoseOptions().NmsThreshold };
+    public Option<float> Padding { get; } = new("--pose-padding") { Description = "Crop enlargement around each person box before the pose model", DefaultValueFactory = _ => new PoseOptions().Padding };
+    public Option<MoveNetCentrePrior> CentrePrior { get; } = Choices.Of("--centre-prior", "MoveNet crops with several people: model (MoveNet's own choice), box (person centre nearest the detector box's) or joints-in-box (each joint's heatmap peak near the box, no centre); box and joints-in-box need the heads, which the shipped MoveNet models have (models import --movenet-heads for your own)", () => new PoseOptions().CentrePrior,
+        [("model", MoveNetCentrePrior.Model), ("box", MoveNetCentrePrior.Box), ("joints-in-box", MoveNetCentrePrior.JointsInBox)]);
+    public Option<PoseBatching> Batching { get; } = Choices.Of("--pose-batching", "auto (one batched run per frame when possible) or loop (one run per crop)", () => new PoseOptions().Batching,
+        [("auto", PoseBatching.Auto), ("loop", PoseBatching.Loop)]);
 
     public ModelArgs() => Limits.AtMost(Threads, Limits.Cores, Limits.CoresWhy);
 
@@ -39,19 +43,11 @@ internal sealed class ModelArgs
 
     public PoseEstimatorOptions Build(ParseResult r, ILoggerFactory loggers)
     {
-        var deviceText = r.GetValue(Device) ?? "auto";
-        var device = InferenceOptions.ParseDevice(deviceText)
-            ?? throw new PoseTrackException($"unknown --device '{deviceText}' (use auto, cpu, cuda or tensorrt)");
+        var device = r.GetValue(Device);
         int gpuId = r.GetValue(GpuId);
         if (gpuId < 0) throw new PoseTrackException($"--gpu-id must be 0 or more (got {gpuId})");
         long? memLimit = r.GetValue(GpuMemLimit);
         if (memLimit is < 1 or > 1L << 30) throw new PoseTrackException($"--gpu-mem-limit must be within 1..{1L << 30} MiB (got {memLimit})");
-        var arena = (r.GetValue(GpuArena) ?? "power-of-two").ToLowerInvariant() switch
-        {
-            "power-of-two" => GpuArenaExtend.NextPowerOfTwo,
-            "exact" => GpuArenaExtend.SameAsRequested,
-            var a => throw new PoseTrackException($"unknown --gpu-arena '{a}' (use power-of-two or exact)"),
-        };
         int threads = r.GetValue(Threads);
         if (threads < 0) throw new PoseTrackException($"--threads must be 0 or more (got {threads})");
         float thr = r.GetValue(DetThreshold);
@@ -62,30 +58,17 @@ internal sealed class ModelArgs
         if (nms is < 0 or > 1 || float.IsNaN(nms)) throw new PoseTrackException($"--pose-nms must be within 0..1 (got {nms})");
         float padding = r.GetValue(Padding);
         if (padding is < 0.5f or > 3f || float.IsNaN(padding)) throw new PoseTrackException($"--pose-padding must be within 0.5..3 (got {padding})");
-        var batching = (r.GetValue(Batching) ?? "auto").ToLowerInvariant() switch
-        {
-            "auto" => PoseBatching.Auto,
-            "loop" => PoseBatching.Loop,
-            var b => throw new PoseTrackException($"unknown --pose-batching '{b}' (use auto or loop)"),
-        };
-        var prior = (r.GetValue(CentrePrior) ?? "model").ToLowerInvariant() switch
-        {
-            "model" => MoveNetCentrePrior.Model,
-            "box" => MoveNetCentrePrior.Box,
-            "joints-in-box" => MoveNetCentrePrior.JointsInBox,
-            var p => throw new PoseTrackException($"unknown --centre-prior '{p}' (use model, box or joints-in-box)"),
-        };
         return new PoseEstimatorOptions
         {
             ModelsDirectory = r.GetValue(Models),
             Detector = NormaliseDetector(r.GetValue(Detector)),
             PoseModel = r.GetValue(PoseModel),
             Detection = new DetectorOptions(thr, minBox),
-            Pose = new PoseOptions(Flip: r.GetValue(Flip), Dark: r.GetValue(Dark), Batching: batching, NmsThreshold: nms, Padding: padding, CentrePrior: prior),
+            Pose = new PoseOptions(Flip: r.GetValue(Flip), Dark: r.GetValue(Dark), Batching: r.GetValue(Batching), NmsThreshold: nms, Padding: padding, CentrePrior: r.GetValue(CentrePrior)),
             Inference = new InferenceOptions(device, threads, GpuDeviceId: gpuId)
             {
                 GpuMemoryLimitMb = memLimit,
-                GpuArenaExtend = arena,
+                GpuArenaExtend = r.GetValue(GpuArena),
                 TensorRtFp16 = r.GetValue(TrtFp16),
                 TensorRtCacheDirectory = r.GetValue(TrtCache),
             },

@@ -13,6 +13,8 @@ internal static class OptionNames
     [
         ("ChannelCapacity", "--channel-capacity"), ("DetectEvery", "--det-every"), ("MaxFrames", "--max-frames"),
         ("StartSeconds", "--start"), ("MaxAgeFrames", "--max-age"),
+        ("MatchThreshold", "--match-threshold"), ("KeypointScoreThreshold", "--kp-threshold"), ("IouMatchThreshold", "--iou-threshold"),
+        ("OksWeight", "--oks-weight"), ("MinCutoff", "--smooth-min-cutoff"), ("Beta", "--smooth-beta"), ("DCutoff", "--smooth-d-cutoff"),
     ];
 
     public static readonly (string Property, string Option)[] Report =
@@ -31,14 +33,17 @@ internal static class OptionNames
     public static void Check(Action check, params (string Property, string Option)[] names)
     {
         try { check(); }
-        catch (PoseTrackException e) { throw new PoseTrackException(Rename(e.Message, names), e.ExitCode, e); }
+        catch (PoseTrackException e) { throw new PoseTrackException(Rename(e.Message, names), e); }
     }
 
-    /// <summary>Each property named in <paramref name="message"/> (as a whole word) replaced by its flag.</summary>
+    /// <summary>
+    /// Each property named in <paramref name="message"/> (as a whole word, with or without its type: "StartSeconds",
+    /// "TrackerOptions.MatchThreshold") replaced by its flag.
+    /// </summary>
     public static string Rename(string message, IEnumerable<(string Property, string Option)> names)
     {
         foreach (var (property, option) in names)
-            message = Regex.Replace(message, $@"(?<![\w-]){Regex.Escape(property)}(?![\w-])", option);
+            message = Regex.Replace(message, $@"(?<![\w.-])(?:[A-Z]\w*Options\.)?{Regex.Escape(property)}(?![\w-])", option);
         return message;
     }
 }

@@ -13,9 +13,9 @@ internal sealed class PipelineArgs
     public Option<string?> Json { get; } = new("--json") { Description = "JSON lines log: a header line, then one line per frame (flushed per line)" };
     public Option<string?> Mot { get; } = new("--mot") { Description = "MOTChallenge text of the tracked boxes (frame,id,x,y,w,h,score,-1,-1,-1)" };
     public Option<string?> PoseTrackJson { get; } = new("--posetrack") { Description = "PoseTrack18-style JSON of the tracked poses" };
-    public Option<string> Tracker { get; } = new("--tracker") { Description = "oks (Simple Baselines flow-free, default) or iou (box IoU baseline)", DefaultValueFactory = _ => "oks" };
-    public Option<int> DetEvery { get; } = new("--det-every") { Description = "Run the detector every k frames; between, boxes come from the tracked poses", DefaultValueFactory = _ => 1 };
-    public Option<string> Smooth { get; } = new("--smooth") { Description = "One Euro keypoint smoothing: on or off", DefaultValueFactory = _ => "on" };
+    public Option<TrackerKind> Tracker { get; } = Choices.Of("--tracker", "oks (Simple Baselines flow-free, default) or iou (box IoU baseline)", () => new PipelineOptions().Tracker, [("oks", TrackerKind.Oks), ("iou", TrackerKind.Iou)]);
+    public Option<int> DetEvery { get; } = new("--det-every") { Description = "Run the detector every k frames; between, boxes come from the tracked poses", DefaultValueFactory = _ => new PipelineOptions().DetectEvery };
+    public Option<Switch> Smooth { get; } = Choices.OnOff("--smooth", "One Euro keypoint smoothing: on or off", () => new TrackerOptions().Smooth);
     public Option<double> MinCutoff { get; } = new("--smooth-min-cutoff") { Description = "One Euro minimum cutoff frequency (Hz)", DefaultValueFactory = _ => new TrackerOptions().MinCutoff };
     public Option<double> Beta { get; } = new("--smooth-beta") { Description = "One Euro speed coefficient", DefaultValueFactory = _ => new TrackerOptions().Beta };
     public Option<double> DCutoff { get; } = new("--smooth-d-cutoff") { Description = "One Euro derivative cutoff frequency (Hz)", DefaultValueFactory = _ => new TrackerOptions().DCutoff };
@@ -23,16 +23,16 @@ internal sealed class PipelineArgs
     public Option<float> OksWeight { get; } = new("--oks-weight") { Description = "OKS tracker: weight of OKS in the similarity w*OKS + (1-w)*box IoU (1 = the paper's OKS only)", DefaultValueFactory = _ => new TrackerOptions().OksWeight };
     public Option<float> IouThreshold { get; } = new("--iou-threshold") { Description = "Box IoU needed to match (IoU tracker, and the OKS tracker's fallback)", DefaultValueFactory = _ => new TrackerOptions().IouMatchThreshold };
     public Option<float> KeypointThreshold { get; } = new("--kp-threshold") { Description = "Keypoint score a joint needs to count in OKS matching", DefaultValueFactory = _ => new TrackerOptions().KeypointScoreThreshold };
-    public Option<string> PredictMotion { get; } = new("--predict-motion") { Description = "Move each track's last pose by its velocity before matching: on or off", DefaultValueFactory = _ => new TrackerOptions().PredictMotion ? "on" : "off" };
-    public Option<string> IouStage { get; } = new("--iou-second-stage") { Description = "OKS tracker: let pairs that fail OKS match by box IoU after all OKS matches: on or off", DefaultValueFactory = _ => new TrackerOptions().IouSecondStage ? "on" : "off" };
+    public Option<Switch> PredictMotion { get; } = Choices.OnOff("--predict-motion", "Move each track's last pose by its velocity before matching: on or off", () => new TrackerOptions().PredictMotion);
+    public Option<Switch> IouStage { get; } = Choices.OnOff("--iou-second-stage", "OKS tracker: let pairs that fail OKS match by box IoU after all OKS matches: on or off", () => new TrackerOptions().IouSecondStage);
     public Option<int?> MaxAge { get; } = new("--max-age") { Description = "Frames an unmatched track survives (default: one second of video)" };
     public Option<long?> MaxFrames { get; } = new("--max-frames") { Description = "Stop after this many frames" };
-    public Option<double> Start { get; } = new("--start") { Description = "Skip to this time in seconds", DefaultValueFactory = _ => 0 };
-    public Option<string> DropFrames { get; } = new("--drop-frames") { Description = "auto (drop for cameras and streams), on, off", DefaultValueFactory = _ => "auto" };
-    public Option<int> ChannelCapacity { get; } = new("--channel-capacity") { Description = "Frames each channel between stages holds", DefaultValueFactory = _ => 4 };
-    public Option<double> FolderFps { get; } = new("--fps") { Description = "Frame rate of an image folder input", DefaultValueFactory = _ => 25 };
-    public Option<string> RtspTransport { get; } = new("--rtsp-transport") { Description = "rtsp:// inputs: tcp (default: interleaved, no packet loss) or udp", DefaultValueFactory = _ => "tcp" };
-    public Option<double> StallTimeout { get; } = new("--stall-timeout") { Description = "Network inputs: seconds to connect, and without a frame before the stream counts as lost", DefaultValueFactory = _ => 10 };
+    public Option<double> Start { get; } = new("--start") { Description = "Skip to this time in seconds", DefaultValueFactory = _ => new PipelineOptions().StartSeconds };
+    public Option<DropFramesMode> DropFrames { get; } = Choices.Of("--drop-frames", "auto (drop for cameras and streams), on, off", () => new PipelineOptions().DropFrames, [("auto", DropFramesMode.Auto), ("on", DropFramesMode.On), ("off", DropFramesMode.Off)]);
+    public Option<int> ChannelCapacity { get; } = new("--channel-capacity") { Description = "Frames each channel between stages holds", DefaultValueFactory = _ => new PipelineOptions().ChannelCapacity };
+    public Option<double> FolderFps { get; } = new("--fps") { Description = "Frame rate of an image folder input", DefaultValueFactory = _ => new PoseTrack.Sources.FrameSourceOptions().FolderFps };
+    public Option<string> RtspTransport { get; } = new("--rtsp-transport") { Description = "rtsp:// inputs: tcp (default: interleaved, no packet loss) or udp", DefaultValueFactory = _ => new PoseTrack.Sources.FrameSourceOptions().RtspTransport };
+    public Option<double> StallTimeout { get; } = new("--stall-timeout") { Description = "Network inputs: seconds to connect, and without a frame before the stream counts as lost", DefaultValueFactory = _ => new PoseTrack.Sources.FrameSourceOptions().StreamTimeout.TotalSeconds };
     public Option<string?> Reconnect { get; } = new("--reconnect") { Description = "Network inputs: reconnect attempts after the stream is lost (backoff 1, 2, 4 … 30 s), N or forever (default); given explicitly, the first connection is retried too" };
     public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "No progress, only warnings, errors and the summary" };
     public Option<bool> Verbose { get; } = new("--verbose") { Description = "Debug log lines" };
@@ -85,20 +85,6 @@ internal sealed class PipelineArgs
 
     public PipelineOptions Build(ParseResult r, bool overlay)
     {
-        var tracker = (r.GetValue(Tracker) ?? "oks").ToLowerInvariant() switch
-        {
-            "oks" => TrackerKind.Oks,
-            "iou" => TrackerKind.Iou,
-            var t => throw new PoseTrackException($"unknown --tracker '{t}' (use oks or iou)"),
-        };
-        bool smooth = OnOff(r.GetValue(Smooth), "--smooth");
-        var drop = (r.GetValue(DropFrames) ?? "auto").ToLowerInvariant() switch
-        {
-            "auto" => DropFramesMode.Auto,
-            "on" => DropFramesMode.On,
-            "off" => DropFramesMode.Off,
-            var d => throw new PoseTrackException($"--drop-frames must be auto, on or off (got '{d}')"),
-        };
         int? maxAge = r.GetValue(MaxAge);
         if (maxAge is < 0) throw new PoseTrackException($"--max-age must be 0 or more frames (got {maxAge})");
         var trackerOptions = new TrackerOptions
@@ -107,52 +93,30 @@ internal sealed class PipelineArgs
             OksWeight = r.GetValue(OksWeight),
             IouMatchThreshold = r.GetValue(IouThreshold),
             KeypointScoreThreshold = r.GetValue(KeypointThreshold),
-            Smooth = smooth,
-            PredictMotion = OnOff(r.GetValue(PredictMotion), "--predict-motion"),
-            IouSecondStage = OnOff(r.GetValue(IouStage), "--iou-second-stage"),
+            Smooth = r.IsOn(Smooth),
+            PredictMotion = r.IsOn(PredictMotion),
+            IouSecondStage = r.IsOn(IouStage),
             MinCutoff = r.GetValue(MinCutoff),
             Beta = r.GetValue(Beta),
             DCutoff = r.GetValue(DCutoff),
         };
-        // Checked here so the message names the option the user typed, not the library's property.
-        try { trackerOptions.Validate(); }
-        catch (PoseTrackException e)
-        {
-            var message = e.Message;
-            foreach (var (property, option) in TrackerOptionNames) message = message.Replace($"Tracker option {property} ", option + " ", StringComparison.Ordinal);
-            throw new PoseTrackException(message);
-        }
         var options = new PipelineOptions
         {
             ChannelCapacity = r.GetValue(ChannelCapacity),
             DetectEvery = r.GetValue(DetEvery),
-            DropFrames = drop,
+            DropFrames = r.GetValue(DropFrames),
             MaxFrames = r.GetValue(MaxFrames),
             StartSeconds = r.GetValue(Start),
-            Tracker = tracker,
+            Tracker = r.GetValue(Tracker),
             // Max age defaults to one second of the input's frame rate, which is known only once the source is open.
             TrackerOptions = trackerOptions,
             MaxAgeFrames = maxAge,
             Overlay = overlay,
         };
+        // Checked once, here, so the message names the option the user typed, not the library's property.
         OptionNames.Check(options.Validate, OptionNames.Pipeline);
         double fps = r.GetValue(FolderFps);
         if (!(fps > 0) || double.IsInfinity(fps)) throw new PoseTrackException($"--fps must be a positive number (got {fps})");
         return options;
     }
-
-    private static readonly (string Property, string Option)[] TrackerOptionNames =
-    [
-        (nameof(TrackerOptions.MatchThreshold), "--match-threshold"), (nameof(TrackerOptions.KeypointScoreThreshold), "--kp-threshold"),
-        (nameof(TrackerOptions.IouMatchThreshold), "--iou-threshold"), (nameof(TrackerOptions.OksWeight), "--oks-weight"),
-        (nameof(TrackerOptions.MinCutoff), "--smooth-min-cutoff"), (nameof(TrackerOptions.Beta), "--smooth-beta"),
-        (nameof(TrackerOptions.DCutoff), "--smooth-d-cutoff"),
-    ];
-
-    private static bool OnOff(string? value, string option) => (value ?? "").ToLowerInvariant() switch
-    {
-        "on" or "true" or "yes" => true,
-        "off" or "false" or "no" => false,
-        var v => throw new PoseTrackException($"{option} must be on or off (got '{v}')"),
-    };
 }

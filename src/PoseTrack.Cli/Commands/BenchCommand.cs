@@ -26,10 +26,11 @@ internal static class BenchCommand
         var detThreads = new Option<int?>("--det-threads") { Description = "Detector intra-op threads (default: --threads)" };
         var poseThreads = new Option<int?>("--pose-threads") { Description = "Pose model intra-op threads (default: --threads)" };
         var poseRuns = new Option<int?>("--pose-runs") { Description = "Pose runs of one frame's crops side by side (default: cores / pose threads)" };
-        var spin = new Option<string>("--spin") { Description = "Intra-op thread spinning: on, off or default", DefaultValueFactory = _ => "default" };
+        var spin = Choices.Of<bool?>("--spin", "Intra-op thread spinning: on, off or default", () => new PoseTrack.Inference.InferenceOptions().AllowSpinning,
+            [("on", true), ("off", false), ("default", null)]);
         var capacity = new Option<int>("--channel-capacity") { Description = "Frames each channel between pipeline stages holds", DefaultValueFactory = _ => new PipelineOptions().ChannelCapacity };
-        var checkpoint = new Option<long>("--checkpoint") { Description = "Frame at which the pipeline's working set is recorded (compared with the end)", DefaultValueFactory = _ => 500 };
-        var warmup = new Option<long>("--warmup") { Description = "Frames of a first, cold pipeline run (gives the time to first frame; the measured runs are then warm)", DefaultValueFactory = _ => 50 };
+        var checkpoint = new Option<long>("--checkpoint") { Description = "Frame at which the pipeline's working set is recorded (compared with the end)", DefaultValueFactory = _ => new BenchmarkOptions { Input = "" }.MemoryCheckpointFrame };
+        var warmup = new Option<long>("--warmup") { Description = "Frames of a first, cold pipeline run (gives the time to first frame; the measured runs are then warm)", DefaultValueFactory = _ => new BenchmarkOptions { Input = "" }.WarmUpFrames };
         var outDir = new Option<string?>("--output-dir") { Description = "Keep the annotated videos and JSON lines in this folder (default: a temporary folder, deleted)" };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress lines" };
         var models = new ModelArgs();
@@ -55,13 +56,7 @@ internal static class BenchCommand
             if (dt is < 0) throw new PoseTrackException($"--det-threads must be 0 or more (got {dt})");
             if (r.GetValue(poseRuns) is < 1) throw new PoseTrackException($"--pose-runs must be at least 1 (got {r.GetValue(poseRuns)})");
             if (pt is < 0) throw new PoseTrackException($"--pose-threads must be 0 or more (got {pt})");
-            bool? spinning = (r.GetValue(spin) ?? "default").ToLowerInvariant() switch
-            {
-                "on" => true,
-                "off" => false,
-                "default" => null,
-                var s => throw new PoseTrackException($"--spin must be on, off or default (got '{s}')"),
-            };
+            bool? spinning = r.GetValue(spin);
             estimator = estimator with
             {
                 Inference = estimator.Inference with

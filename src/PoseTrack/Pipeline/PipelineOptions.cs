@@ -52,23 +52,32 @@ public sealed record PipelineOptions
     /// </summary>
     internal Action<string, long>? StageHook { get; init; }
 
-    /// <summary>Throws <see cref="Core.PoseTrackException"/> for out-of-range values.</summary>
+    /// <summary>
+    /// Throws <see cref="Core.PoseTrackException"/> naming the first out-of-range value, <see cref="TrackerOptions"/>
+    /// included. <see cref="PosePipeline"/> calls it once when built.
+    /// </summary>
     public void Validate()
     {
         if (ChannelCapacity < 1) throw new Core.PoseTrackException($"ChannelCapacity must be at least 1 (got {ChannelCapacity})");
         if (DetectEvery < 1) throw new Core.PoseTrackException($"DetectEvery must be at least 1 (got {DetectEvery})");
         if (MaxFrames is < 1) throw new Core.PoseTrackException($"MaxFrames must be at least 1 (got {MaxFrames})");
         if (!(StartSeconds >= 0) || double.IsInfinity(StartSeconds)) throw new Core.PoseTrackException($"StartSeconds must be 0 or more seconds (got {StartSeconds})");
+        if (!Enum.IsDefined(DropFrames)) throw new Core.PoseTrackException($"DropFrames is not a drop-frames mode (got {DropFrames})");
+        if (!Enum.IsDefined(Tracker)) throw new Core.PoseTrackException($"Tracker is not a tracker kind (got {Tracker})");
         if (!(DrawScoreThreshold >= 0 && DrawScoreThreshold <= 1)) throw new Core.PoseTrackException($"DrawScoreThreshold must be within 0..1 (got {DrawScoreThreshold})");
         if (MaxAgeFrames is < 0) throw new Core.PoseTrackException($"MaxAgeFrames must be 0 or more frames (got {MaxAgeFrames})");
         TrackerOptions.Validate();
     }
 
-    /// <summary>The tracker these options ask for, its max age in frames set for a video at <paramref name="fps"/>.</summary>
+    /// <summary>
+    /// The tracker these options ask for, its max age in frames set for a video at <paramref name="fps"/>. The options
+    /// were validated when the pipeline was built (<see cref="Validate"/>, tracker options included) and the max age
+    /// set here is valid by construction, so the tracker does not check them again.
+    /// </summary>
     internal ITracker CreateTracker(double fps)
     {
         var options = TrackerOptions with { MaxAge = MaxAgeFrames ?? TrackerOptions.MaxAgeForFps(fps) };
-        return Tracker == TrackerKind.Iou ? new IouTracker(options) : new OksTracker(options);
+        return Tracker == TrackerKind.Iou ? new IouTracker(options, validated: true) : new OksTracker(options, validated: true);
     }
 }
 

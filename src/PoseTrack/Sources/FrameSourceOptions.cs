@@ -43,13 +43,13 @@ public sealed record FrameSourceOptions
     internal void Validate()
     {
         if (!(FolderFps > 0) || double.IsInfinity(FolderFps))
-            throw new Core.PoseTrackException($"image folder frame rate must be a positive number (got {FolderFps})");
+            throw new Core.PoseTrackException($"FrameSourceOptions.FolderFps must be a positive number (got {FolderFps})");
         if (StreamTimeout <= TimeSpan.Zero)
-            throw new Core.PoseTrackException($"stream timeout must be positive (got {StreamTimeout.TotalSeconds} s)");
+            throw new Core.PoseTrackException($"FrameSourceOptions.StreamTimeout must be positive (got {StreamTimeout.TotalSeconds} s)");
         if (RtspTransport is not ("tcp" or "udp"))
-            throw new Core.PoseTrackException($"RTSP transport must be tcp or udp (got '{RtspTransport}')");
+            throw new Core.PoseTrackException($"FrameSourceOptions.RtspTransport must be tcp or udp (got '{RtspTransport}')");
         if (Reconnect is < 0)
-            throw new Core.PoseTrackException($"reconnect count must be 0 or more (got {Reconnect})");
+            throw new Core.PoseTrackException($"FrameSourceOptions.Reconnect must be 0 or more (got {Reconnect})");
     }
 
     /// <summary>A reported rate if it is plausible, else the fallback (FFmpeg reports 0, NaN or 90000 for some streams).</summary>

@@ -25,10 +25,16 @@ public abstract class GreedyTracker : ITracker
 
     /// <summary>Builds the tracker; <paramref name="options"/> null means defaults.</summary>
     /// <exception cref="PoseTrackException">When an option is out of range.</exception>
-    protected GreedyTracker(TrackerOptions? options)
+    protected GreedyTracker(TrackerOptions? options) : this(options, validated: false) { }
+
+    /// <summary>
+    /// Builds the tracker; <paramref name="validated"/> = true when the caller has already checked the options (the
+    /// pipeline checks its <see cref="Pipeline.PipelineOptions"/>, tracker options included, once when it is built).
+    /// </summary>
+    private protected GreedyTracker(TrackerOptions? options, bool validated)
     {
         Options = options ?? new TrackerOptions();
-        Options.Validate();
+        if (!validated) Options.Validate();
         _smoother = Options.Smooth ? new KeypointSmoother(Options) : null;
     }
 

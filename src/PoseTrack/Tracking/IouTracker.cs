@@ -13,6 +13,9 @@ public sealed class IouTracker : GreedyTracker
     /// <exception cref="PoseTrackException">When an option is out of range.</exception>
     public IouTracker(TrackerOptions? options = null) : base(options) { }
 
+    /// <summary>Options the caller has already validated (the pipeline's own trackers).</summary>
+    internal IouTracker(TrackerOptions options, bool validated) : base(options, validated) { }
+
     /// <inheritdoc />
     protected override bool TryScore(Person person, TrackState track, out float similarity)
     {

@@ -115,5 +115,5 @@ public sealed record TrackerOptions
     }
 
     private static void Bad(string name, object value, string rule) =>
-        throw new PoseTrackException($"Tracker option {name} must be {rule}, got {value}.");
+        throw new PoseTrackException($"{nameof(TrackerOptions)}.{name} must be {rule} (got {value})");
 }

@@ -205,7 +205,6 @@ public class CocoEvaluatorTests
 
         var ex = Assert.Throws<PoseTrackException>(() => CocoKeypointsFile.Load(path));
 
-        Assert.Equal(2, ex.ExitCode);
         Assert.StartsWith("broken_gt.json: malformed JSON at line 3", ex.Message, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', ex.Message);
     }

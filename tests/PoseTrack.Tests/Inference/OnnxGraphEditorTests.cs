@@ -175,7 +175,6 @@ public class OnnxGraphEditorTests(ITestOutputHelper output)
     {
         var e = Assert.Throws<PoseTrackException>(() => OnnxGraphEditor.MakeBatchDynamic(data, out _));
         Assert.StartsWith("Not an ONNX model", e.Message);
-        Assert.Equal(2, e.ExitCode);
         Assert.Throws<PoseTrackException>(() => OnnxModelInfo.Read(data));
     }
 
