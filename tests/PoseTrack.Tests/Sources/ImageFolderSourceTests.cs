@@ -113,7 +113,7 @@ public class ImageFolderSourceTests
     public void Rate_must_be_positive()
     {
         var e = Assert.Throws<PoseTrackException>(() => new ImageFolderSource(TestData.TempDir(), new FrameSourceOptions { FolderFps = 0 }));
-        Assert.Contains("frame rate must be a positive number", e.Message);
+        Assert.Contains("FrameSourceOptions.FolderFps must be a positive number", e.Message);
     }
 
     private sealed class ListLogger : ILogger
