@@ -23,6 +23,10 @@ internal sealed class ModelArgs
     public Option<string?> TrtCache { get; } = new("--trt-cache") { Description = "TensorRT engine cache folder (default: $XDG_CACHE_HOME/posetrack/tensorrt); only a model's first run on a GPU builds its engine" };
     public Option<int> Threads { get; } = new("--threads") { Description = "ONNX Runtime intra-op threads per model (0 = automatic: detector 1 per 4 cores, pose 1 with a frame's crops run side by side, no spinning)", DefaultValueFactory = _ => new InferenceOptions().IntraOpThreads };
     public Option<float> DetThreshold { get; } = new("--det-threshold") { Description = "Detector score threshold", DefaultValueFactory = _ => new DetectorOptions().ScoreThreshold };
+    public Option<Preset> Preset { get; } = Presets.CreateOption();
+    public Option<string?> DetSize { get; } = new("--det-size") { Description = "Detector input size: N (square) or WxH, multiples of 32 (default: the model's own, 320 for rtmdet-nano); larger finds smaller people, at a cost growing with the area; only for detectors whose graph takes any size (rtmdet-nano)" };
+    public Option<string?> DetTiles { get; } = new("--det-tiles") { Description = "Also detect in RxC overlapping tiles of the frame (e.g. 2x2), merged with the whole-frame boxes: finds distant people; costs one detector run per tile" };
+    public Option<float> DetTileOverlap { get; } = new("--det-tile-overlap") { Description = "Overlap of neighbouring tiles, as a fraction of a tile (0..0.5)", DefaultValueFactory = _ => new DetectorOptions().TileOverlap };
     public Option<float> MinBox { get; } = new("--min-box") { Description = "Drop detections narrower or shorter than this many pixels", DefaultValueFactory = _ => new DetectorOptions().MinBoxSize };
     public Option<bool> Flip { get; } = new("--flip") { Description = "Flip test: also run the mirrored crop and average (about 2x pose time)" };
     public Option<bool> Dark { get; } = new("--dark") { Description = "DARK sub-pixel refinement of heatmap peaks" };
@@ -37,7 +41,7 @@ internal sealed class ModelArgs
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Models, Detector, PoseModel, Device, GpuId, GpuMemLimit, GpuArena, TrtFp16, TrtCache, Threads, DetThreshold, MinBox, Flip, Dark, PoseNms, Padding, Batching, CentrePrior })
+        foreach (var o in new Option[] { Models, Detector, PoseModel, Device, GpuId, GpuMemLimit, GpuArena, TrtFp16, TrtCache, Threads, Preset, DetThreshold, DetSize, DetTiles, DetTileOverlap, MinBox, Flip, Dark, PoseNms, Padding, Batching, CentrePrior })
             command.Options.Add(o);
     }
 
@@ -63,7 +67,7 @@ internal sealed class ModelArgs
             ModelsDirectory = r.GetValue(Models),
             Detector = NormaliseDetector(r.GetValue(Detector)),
             PoseModel = r.GetValue(PoseModel),
-            Detection = new DetectorOptions(thr, minBox),
+            Detection = BuildDetection(r, thr, minBox),
             Pose = new PoseOptions(Flip: r.GetValue(Flip), Dark: r.GetValue(Dark), Batching: r.GetValue(Batching), NmsThreshold: nms, Padding: padding, CentrePrior: r.GetValue(CentrePrior)),
             Inference = new InferenceOptions(device, threads, GpuDeviceId: gpuId)
             {
@@ -74,6 +78,32 @@ internal sealed class ModelArgs
             },
             LoggerFactory = loggers,
         };
+    }
+
+    private DetectorOptions BuildDetection(ParseResult r, float threshold, float minBox)
+    {
+        var preset = Presets.Of(r.GetValue(Preset));
+        threshold = Presets.Pick(r, DetThreshold, preset.DetectorThreshold);
+        var (w, h) = ParsePair(r.GetValue(DetSize), "--det-size", "N or WxH, e.g. 640 or 640x384", square: true) ?? (preset.DetectorSize, preset.DetectorSize);
+        if (w != 0 && (w % 32 != 0 || h % 32 != 0 || w < 32 || h < 32 || w > 4096 || h > 4096))
+            throw new PoseTrackException($"--det-size must be multiples of 32 within 32..4096 (got {w}x{h})");
+        var (rows, cols) = ParsePair(r.GetValue(DetTiles), "--det-tiles", "RxC, e.g. 2x2", square: false) ?? (preset.TileRows, preset.TileColumns);
+        if (rows is < 1 or > 8 || cols is < 1 or > 8) throw new PoseTrackException($"--det-tiles must be RxC with 1..8 rows and columns (got {rows}x{cols})");
+        float overlap = r.GetValue(DetTileOverlap);
+        if (!(overlap >= 0 && overlap < 0.5f)) throw new PoseTrackException($"--det-tile-overlap must be at least 0 and below 0.5 (got {overlap})");
+        return new DetectorOptions(threshold, minBox) { InputWidth = w, InputHeight = h, TileRows = rows, TileColumns = cols, TileOverlap = overlap };
+    }
+
+    // "640" (when square is allowed) or "640x384"; null when the option was not given.
+    private static (int A, int B)? ParsePair(string? text, string flag, string form, bool square)
+    {
+        if (text is null) return null;
+        var parts = text.ToLowerInvariant().Split('x');
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        if (parts.Length == 1 && square && int.TryParse(parts[0], System.Globalization.NumberStyles.None, inv, out int n)) return (n, n);
+        if (parts.Length == 2 && int.TryParse(parts[0], System.Globalization.NumberStyles.None, inv, out int a)
+            && int.TryParse(parts[1], System.Globalization.NumberStyles.None, inv, out int b)) return (a, b);
+        throw new PoseTrackException($"{flag} must be {form} (got '{text}')");
     }
 
     private static string? NormaliseDetector(string? d) => d?.ToLowerInvariant() switch

@@ -103,7 +103,7 @@ internal sealed class PipelineArgs
         var options = new PipelineOptions
         {
             ChannelCapacity = r.GetValue(ChannelCapacity),
-            DetectEvery = r.GetValue(DetEvery),
+            DetectEvery = Presets.Pick(r, DetEvery, Presets.Current(r).DetectEvery),
             DropFrames = r.GetValue(DropFrames),
             MaxFrames = r.GetValue(MaxFrames),
             StartSeconds = r.GetValue(Start),

@@ -107,8 +107,8 @@ public sealed class ChoiceOptionsTests
         Assert.Equal(new InferenceOptions().Device, r.GetValue(m.Device));
         Assert.Equal(new PoseOptions().CentrePrior, r.GetValue(m.CentrePrior));
         Assert.Equal(new PoseOptions().Batching, r.GetValue(m.Batching));
-        Assert.Equal(new Detection.DetectorOptions().ScoreThreshold, r.GetValue(m.DetThreshold));
-        Assert.Equal(new Detection.DetectorOptions().MinBoxSize, r.GetValue(m.MinBox));
+        Assert.Equal(new global::PoseTrack.Detection.DetectorOptions().ScoreThreshold, r.GetValue(m.DetThreshold));
+        Assert.Equal(new global::PoseTrack.Detection.DetectorOptions().MinBoxSize, r.GetValue(m.MinBox));
     }
 
     [Theory]
