@@ -112,6 +112,24 @@ public sealed class ChoiceOptionsTests
     }
 
     [Theory]
+    [InlineData(new string[0], 0, 1, 0.3f, 1)]
+    [InlineData(new[] { "--preset", "crowd" }, 416, 1, 0.4f, 1)]
+    [InlineData(new[] { "--preset", "fast" }, 0, 1, 0.3f, 2)]
+    [InlineData(new[] { "--preset", "crowd", "--det-threshold", "0.3", "--det-size", "512x384" }, 512, 1, 0.3f, 1)]
+    [InlineData(new[] { "--preset", "fast", "--det-every", "1", "--det-tiles", "2x3" }, 0, 2, 0.3f, 1)]
+    public void Presets_SetDefaults_AndFlagsGivenWin(string[] args, int detWidth, int tileRows, float threshold, int detectEvery)
+    {
+        var (root, p, m) = Command();
+        var r = root.Parse(args);
+        Assert.Empty(r.Errors);
+        var options = m.Build(r, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+        Assert.Equal(detWidth, options.Detection.InputWidth);
+        Assert.Equal(tileRows, options.Detection.TileRows);
+        Assert.Equal(threshold, options.Detection.ScoreThreshold);
+        Assert.Equal(detectEvery, p.Build(r, overlay: false).DetectEvery);
+    }
+
+    [Theory]
     [InlineData("--tracker", "magic", "--tracker: 'magic' is not one of oks, iou")]
     [InlineData("--smooth", "maybe", "--smooth: 'maybe' is not one of on, off")]
     [InlineData("--predict-motion", "", "--predict-motion: '' is not one of on, off")]
