@@ -30,6 +30,7 @@ public sealed class FfmpegVideoSink : IFrameSink
     private readonly ManualResetEventSlim _exited = new(false);
     private readonly Mat _converted = new(), _resized = new();
     private readonly object _gate = new();
+    private readonly string _fullPath;
     private Stream? _stdin;
     private string? _lastError;
     private Exception? _startError;
@@ -62,6 +63,7 @@ public sealed class FfmpegVideoSink : IFrameSink
         var ffmpeg = (ffmpegPath ?? FfmpegSource.FindOnPath("ffmpeg"))
             ?? throw new PoseTrackException($"Cannot write video '{path}' as H.264: ffmpeg is not installed (Debian/Ubuntu: sudo apt-get install -y {FfmpegSource.Package})");
         var full = OutputFile.CheckWritablePath(path, What);
+        _fullPath = full;
         Path = path;
         FrameSize = new Size(width, height);
         Fps = double.IsFinite(fps) && fps > 0 ? fps : VideoFileSink.DefaultFps;
@@ -137,13 +139,26 @@ public sealed class FfmpegVideoSink : IFrameSink
     private void Fail(long frame)
     {
         _completed = true;
+        if (!_exited.Wait(TimeSpan.FromSeconds(5))) Kill();
         _exited.Wait(TimeSpan.FromSeconds(5));
-        throw new PoseTrackException($"Writing {What} '{Path}' failed at frame {frame}: ffmpeg: {Problem()}");
+        // What ffmpeg wrote before it stopped: .mkv keeps it playable; .mp4/.mov need the index written at the end.
+        bool playable;
+        using (var check = new VideoCapture(_fullPath, VideoCaptureAPIs.FFMPEG))
+            playable = check.IsOpened() && check.Grab();
+        throw new PoseTrackException($"Writing {What} '{Path}' failed at frame {frame}: ffmpeg: {Problem()}; " + (playable
+            ? "the frames written before it stay playable"
+            : $"the file is not playable ({System.IO.Path.GetExtension(Path)} keeps its index at the end; .mkv keeps what was written)"));
     }
 
+    /// <summary>ffmpeg's last error line, with what it means where ffmpeg's words are not clear.</summary>
     private string Problem()
     {
-        lock (_gate) return (_lastError ?? (_process.HasExited ? $"exited with code {_process.ExitCode}" : "stopped taking frames")).TrimEnd('.');
+        string text;
+        lock (_gate) text = (_lastError ?? (_process.HasExited ? $"exited with code {_process.ExitCode}" : "stopped taking frames")).TrimEnd('.');
+        // EFBIG, or ffmpeg killed by SIGXFSZ (exit 128 + 25) when it does not ignore that signal.
+        if (text.Contains("File too large", StringComparison.OrdinalIgnoreCase) || (_lastError is null && _process.HasExited && _process.ExitCode == 153))
+            text += " (the file reached the file-size limit, ulimit -f, or the file system's largest file)";
+        return text;
     }
 
     /// <summary>Closes ffmpeg's input and waits for it to finish the file; throws when it failed.</summary>

@@ -116,6 +116,41 @@ public sealed class OutputFaultTests
         }
     }
 
+    /// <summary>
+    /// The same for <c>--codec h264</c>: the ffmpeg child's write is refused (it inherits the limit), it exits, and
+    /// the run stops at the next frame it is given: one line, exit 2, JSON lines ending before that frame, no ffmpeg
+    /// left running. ffmpeg holds a few frames in its encoder, so the refusal is seen some frames after the file
+    /// stopped growing.
+    /// </summary>
+    [Theory]
+    [InlineData("o.mp4")]
+    [InlineData("o.mkv")]
+    public void H264VideoOverAFileSizeLimit_StopsTheRunWithOneLine_AndLeavesNoFfmpeg(string name)
+    {
+        var dir = TestData.TempDir();
+        var r = RunWithFileSizeLimit(dir, 256, "--input", Video, "--output", name, "--codec", "h264", "--json", "o.jsonl", "-q");
+        var line = AssertOneErrorLine(r, "video output", name, "failed at frame", "ffmpeg", "file-size limit");
+        int refusedAt = int.Parse(System.Text.RegularExpressions.Regex.Match(line, @"failed at frame (\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        var frames = JsonLinesReader.ReadAll(Path.Combine(dir, "o.jsonl")).Frames.Count;
+        Assert.Equal(refusedAt, frames);
+        Assert.True(frames < 100, $"{frames} frames processed after the refusal at {refusedAt}");
+        Assert.True(new FileInfo(Path.Combine(dir, name)).Length <= 256 * 1024);
+        if (name.EndsWith(".mp4", StringComparison.Ordinal)) Assert.Contains("not playable", line);
+        else
+        {
+            Assert.Contains("stay playable", line);
+            Assert.InRange(VideoProbe.Frames(Path.Combine(dir, name)), 1, refusedAt);
+        }
+        // No ffmpeg child outlives the run (its command line names the output in this test's folder).
+        var left = Directory.GetDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _)).Where(d =>
+        {
+            try { return File.ReadAllText(Path.Combine(d, "cmdline")).Contains(dir, StringComparison.Ordinal); }
+            catch (IOException) { return false; }
+            catch (UnauthorizedAccessException) { return false; }
+        }).ToList();
+        Assert.True(left.Count == 0, $"still running: {string.Join(", ", left)}");
+    }
+
     [Fact]
     public void DiskFullMidRun_VideoFails_WithOneLine_AndTheJsonOnAnotherDiskIsComplete()
     {
