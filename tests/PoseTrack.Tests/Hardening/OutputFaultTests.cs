@@ -129,7 +129,7 @@ public sealed class OutputFaultTests
     {
         var dir = TestData.TempDir();
         var r = RunWithFileSizeLimit(dir, 256, "--input", Video, "--output", name, "--codec", "h264", "--json", "o.jsonl", "-q");
-        var line = AssertOneErrorLine(r, "video output", name, "failed at frame", "ffmpeg", "file-size limit");
+        var line = AssertOneErrorLine(r, "video output", name, "failed at frame", "file-size limit");
         int refusedAt = int.Parse(System.Text.RegularExpressions.Regex.Match(line, @"failed at frame (\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
         var frames = JsonLinesReader.ReadAll(Path.Combine(dir, "o.jsonl")).Frames.Count;
         Assert.Equal(refusedAt, frames);
@@ -164,6 +164,28 @@ public sealed class OutputFaultTests
             AssertOneErrorLine(r, "video output", "o.mp4", "no space left on device");
             // The run stopped at the refusal; the other output holds every frame processed until then, all valid.
             var frames = JsonLinesReader.ReadAll(Path.Combine(dir, "o.jsonl")).Frames;
+            Assert.InRange(frames.Count, 1, 99);
+            Assert.Equal(Enumerable.Range(0, frames.Count).Select(i => (long)i), frames.Select(f => f.Frame));
+        }
+        finally { Exec("umount", small); }
+    }
+
+    [Theory]
+    [InlineData("o.mp4")]
+    [InlineData("o.mkv")]
+    public void DiskFullMidRun_H264VideoFails_WithOneLine_AndTheJsonOnAnotherDiskEndsBeforeThatFrame(string name)
+    {
+        var dir = TestData.TempDir();
+        var small = Path.Combine(dir, "small");
+        Directory.CreateDirectory(small);
+        Exec("mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", small);
+        try
+        {
+            var r = Run(dir, "--input", Video, "--output", Path.Combine("small", name), "--codec", "h264", "--json", "o.jsonl", "-q");
+            var line = AssertOneErrorLine(r, "video output", name, "failed at frame", "no space left on device");
+            int refusedAt = int.Parse(System.Text.RegularExpressions.Regex.Match(line, @"failed at frame (\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            var frames = JsonLinesReader.ReadAll(Path.Combine(dir, "o.jsonl")).Frames;
+            Assert.Equal(refusedAt, frames.Count);
             Assert.InRange(frames.Count, 1, 99);
             Assert.Equal(Enumerable.Range(0, frames.Count).Select(i => (long)i), frames.Select(f => f.Frame));
         }
