@@ -126,6 +126,31 @@ public sealed class SegmentedOutputsTests
     }
 
     [Fact]
+    public void A_segment_header_round_trips_through_the_sink_and_reader()
+    {
+        var path = Path.Combine(TestData.TempDir(), "o_20261203T134501Z.jsonl");
+        var segment = new JsonLinesSegment(3, 9000.5, T0, 3000);
+        var header = new JsonLinesHeader("rtsp://cam/live", 768, 576, 10, null, "d", "p", Skeleton.Coco17, T0) { Segment = segment };
+        using (var sink = new JsonLinesSink(path, header))
+        {
+            sink.Write(Frame(90, 9000.5), null);
+            sink.Complete();
+        }
+        var back = JsonLinesReader.ReadAll(path);
+        Assert.Equal(segment, back.Header.Segment);
+        Assert.Single(back.Frames);
+        Assert.Null(JsonLinesReader.ReadAll(WriteWithout(path)).Header.Segment);
+
+        static string WriteWithout(string path)
+        {
+            var other = path + ".whole.jsonl";
+            using var sink = new JsonLinesSink(other, new JsonLinesHeader("v.mp4", 8, 8, 10, 1, null, null, Skeleton.Coco17, T0));
+            sink.Complete();
+            return other;
+        }
+    }
+
+    [Fact]
     public void Names_keep_the_folder_and_extension()
     {
         Assert.Equal(Path.Combine("runs", "cam1_20261203T000000Z.mkv"), SegmentedOutputs.NameFor(Path.Combine("runs", "cam1.mkv"), new DateTimeOffset(2026, 12, 3, 1, 0, 0, TimeSpan.FromHours(1))));
