@@ -92,6 +92,23 @@ public sealed class SegmentedOutputsTests
     }
 
     [Fact]
+    public void A_segment_file_another_writer_holds_is_refused_and_left_alone()
+    {
+        var dir = TestData.TempDir();
+        var header = new JsonLinesHeader("v.mp4", 8, 8, 10, null, null, null, Skeleton.Coco17, T0);
+        var taken = Path.Combine(dir, "out_20261203T134501Z.jsonl");
+        using var other = new JsonLinesSink(taken, header);   // another run writing that name (the lock is per open file)
+        other.Write(Frame(7, 0), null);
+        var s = new SegmentedOutputs(TimeSpan.FromSeconds(5), false, seg => [("--json", seg.PathFor(Path.Combine(dir, "out.jsonl")))],
+            seg => [new JsonLinesSink(seg.PathFor(Path.Combine(dir, "out.jsonl")), header)], []) { Clock = () => T0 };
+        var e = Assert.Throws<PoseTrackException>(() => s.Write(Frame(0, 0), null));
+        Assert.Contains("being written by another process", e.Message);
+        other.Complete();
+        Assert.Equal([7L], JsonLinesReader.ReadAll(taken).Frames.Select(f => f.Frame));
+        s.Dispose();
+    }
+
+    [Fact]
     public void Complete_without_frames_opens_nothing()
     {
         var (s, opened) = Make(TimeSpan.FromMinutes(10));
