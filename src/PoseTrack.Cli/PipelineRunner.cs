@@ -15,6 +15,8 @@ internal sealed record RunOutputs(string? Video, string? Json, string? Mot, stri
 {
     /// <summary>--codec: opencv (OpenCV's writer, the default), h264 (ffmpeg's libx264), auto (h264 when ffmpeg is installed).</summary>
     public string Codec { get; init; } = "opencv";
+    /// <summary>--segment: the video and the JSON lines are written as closed segments of this much frame time; null: one file each.</summary>
+    public TimeSpan? Segment { get; init; }
 }
 
 /// <summary>
@@ -65,16 +67,52 @@ internal static class PipelineRunner
             var sinks = new List<IFrameSink>();
             try
             {
-                if (outputs.Video is not null)
+                bool h264 = outputs.Codec == "h264" || (outputs.Codec == "auto" && outputs.FourCc is null && FfmpegSource.FindOnPath("ffmpeg") is not null);
+                IFrameSink OpenVideo(string path) => h264 ? new FfmpegVideoSink(path, info.Width, info.Height, info.Fps)
+                    : new VideoFileSink(path, info.Width, info.Height, info.Fps, outputs.FourCc);
+                JsonLinesHeader Header(IFrameSink? video) => JsonLinesHeader.For(info, estimator.DetectorName, estimator.PoseModelName, estimator.Skeleton)
+                    with { VideoSize = video switch { VideoFileSink v => (v.WrittenSize.Width, v.WrittenSize.Height), FfmpegVideoSink x => (x.WrittenSize.Width, x.WrittenSize.Height), _ => null } };
+                SegmentedOutputs? segmented = null;
+                if (outputs.Segment is { } every && (outputs.Video is not null || outputs.Json is not null))
                 {
-                    bool h264 = outputs.Codec == "h264" || (outputs.Codec == "auto" && outputs.FourCc is null && FfmpegSource.FindOnPath("ffmpeg") is not null);
-                    sinks.Add(h264 ? new FfmpegVideoSink(outputs.Video, info.Width, info.Height, info.Fps)
-                        : new VideoFileSink(outputs.Video, info.Width, info.Height, info.Fps, outputs.FourCc));
+                    // --segment: the video and the log rotate together; the other outputs stay one file for the run.
+                    var reserved = new List<(string, string?)> { ("--output", outputs.Video), ("--json", outputs.Json), ("--mot", outputs.Mot), ("--posetrack", outputs.PoseTrackJson) };
+                    if (File.Exists(input) || Directory.Exists(input)) reserved.Add(("--input", input));
+                    segmented = new SegmentedOutputs(every, outputs.Video is not null,
+                        seg => new[] { ("--output", outputs.Video), ("--json", outputs.Json) }.Where(p => p.Item2 is not null).Select(p => (p.Item1, seg.PathFor(p.Item2!))).ToList(),
+                        seg =>
+                        {
+                            var opened = new List<IFrameSink>();
+                            try
+                            {
+                                IFrameSink? video = outputs.Video is not null ? OpenVideo(seg.PathFor(outputs.Video)) : null;
+                                if (video is not null) opened.Add(video);
+                                if (outputs.Json is not null)
+                                    opened.Add(new JsonLinesSink(seg.PathFor(outputs.Json), Header(video) with
+                                    {
+                                        FrameCount = null,   // the input's count is the run's, not this segment's
+                                        Created = DateTimeOffset.UtcNow,
+                                        Segment = new JsonLinesSegment(seg.Index, seg.StartMs, seg.StartUtc, every.TotalMilliseconds),
+                                    }));
+                            }
+                            catch
+                            {
+                                foreach (var o in opened) o.Dispose();
+                                throw;
+                            }
+                            log.LogInformation("Segment {Index}: writing {Files}", seg.Index, string.Join(" and ", opened.Select(o => o switch
+                            {
+                                VideoFileSink v => v.Path, FfmpegVideoSink f => f.Path, JsonLinesSink j => j.Path, _ => "",
+                            })));
+                            return opened;
+                        }, reserved);
+                    sinks.Add(segmented);
                 }
-                if (outputs.Json is not null)
-                    sinks.Add(new JsonLinesSink(outputs.Json, JsonLinesHeader.For(info, estimator.DetectorName, estimator.PoseModelName, estimator.Skeleton)
-                        with { VideoSize = sinks.OfType<VideoFileSink>().FirstOrDefault() is { WrittenSize: var v } ? (v.Width, v.Height)
-                            : sinks.OfType<FfmpegVideoSink>().FirstOrDefault() is { WrittenSize: var x } ? (x.Width, x.Height) : null }));
+                else
+                {
+                    if (outputs.Video is not null) sinks.Add(OpenVideo(outputs.Video));
+                    if (outputs.Json is not null) sinks.Add(new JsonLinesSink(outputs.Json, Header(sinks.FirstOrDefault())));
+                }
                 if (outputs.Mot is not null) sinks.Add(new MotFileSink(outputs.Mot));
                 if (outputs.PoseTrackJson is not null) sinks.Add(new PoseTrackJsonSink(outputs.PoseTrackJson, estimator.Skeleton, Path.GetFileNameWithoutExtension(info.Description), info.FrameCount));
                 if (outputs.Show) sinks.Add(new PreviewWindowSink("posetrack", () => { quitInWindow = true; stop.Cancel(); }));
@@ -89,7 +127,7 @@ internal static class PipelineRunner
                 long? total = left is { } l ? Math.Min(l, pipelineOptions.MaxFrames ?? long.MaxValue) : pipelineOptions.MaxFrames;
                 var summary = await RunWithProgressAsync(pipeline, source, sinks, total, quiet, stop.Token, abort.Token).ConfigureAwait(false);
 
-                PrintSummary(summary, outputs, quiet);
+                PrintSummary(summary, outputs, segmented, quiet);
                 if (!info.FrameCountIsExact && info.FrameCount is { } estimate && summary.SourceProblem is null && !summary.Stopped
                     && pipelineOptions.StartSeconds == 0 && pipelineOptions.MaxFrames is null && summary.Frames != estimate)
                     log.LogInformation("Read {Frames} frames to the end of {Input} (its container estimated {Estimate} from duration and rate)",
@@ -158,9 +196,11 @@ internal static class PipelineRunner
         return await pipeline.RunAsync(source, sinks, plain, stop, abort).ConfigureAwait(false);
     }
 
-    private static void PrintSummary(PipelineSummary s, RunOutputs outputs, bool quiet)
+    private static void PrintSummary(PipelineSummary s, RunOutputs outputs, SegmentedOutputs? segmented, bool quiet)
     {
-        var written = new[] { outputs.Video, outputs.Json, outputs.Mot, outputs.PoseTrackJson }.Where(p => p is not null).Select(p => Path.GetFullPath(p!));
+        var files = segmented is null ? new[] { outputs.Video, outputs.Json, outputs.Mot, outputs.PoseTrackJson }
+            : segmented.Files.Select(f => (string?)f.Path).Concat([outputs.Mot, outputs.PoseTrackJson]);
+        var written = files.Where(p => p is not null).Select(p => Path.GetFullPath(p!));
         if (Console.IsOutputRedirected || quiet)
         {
             // Machine-readable: key=value lines on stdout.

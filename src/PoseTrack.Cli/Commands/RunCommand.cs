@@ -1,5 +1,6 @@
 using System.CommandLine;
 using PoseTrack.Core;
+using PoseTrack.Sinks;
 using PoseTrack.Sources;
 
 namespace PoseTrack.Cli.Commands;
@@ -17,9 +18,10 @@ internal static class RunCommand
         var output = new Option<string?>("--output", "-o") { Description = "Annotated video (.mp4, .avi, .mkv); same size and frame rate as the input" };
         var fourcc = new Option<string?>("--fourcc") { Description = "Video codec FourCC overriding the one chosen by extension (e.g. mp4v, MJPG, XVID)" };
         var codec = new Option<string>("--codec") { Description = "Video writer: opencv (default; codec from the extension or --fourcc), h264 (ffmpeg's libx264, yuv420p: plays in browsers), auto (h264 when ffmpeg is installed)", DefaultValueFactory = _ => "opencv" };
+        var segment = new Option<string?>("--segment") { Description = "24/7 runs: write the video and the JSON lines as closed segments of this much frame time (30s, 10m, 1h), each named NAME_yyyyMMddTHHmmssZ.EXT by its UTC start" };
         var show = new Option<bool>("--show") { Description = "Preview window (q or Esc quits)" };
         var noOverlay = new Option<bool>("--no-overlay") { Description = "No fps / people text on the video" };
-        root.Options.Add(output); root.Options.Add(fourcc); root.Options.Add(codec); root.Options.Add(show); root.Options.Add(noOverlay);
+        root.Options.Add(output); root.Options.Add(fourcc); root.Options.Add(codec); root.Options.Add(segment); root.Options.Add(show); root.Options.Add(noOverlay);
         pipeline.AddTo(root);
         models.AddTo(root);
 
@@ -34,6 +36,7 @@ internal static class RunCommand
             {
                 Codec = (r.GetValue(codec) ?? "opencv").ToLowerInvariant() is var c and ("opencv" or "h264" or "auto") ? c
                     : throw new PoseTrackException($"--codec must be opencv, h264 or auto (got '{r.GetValue(codec)}')"),
+                Segment = r.GetValue(segment) is { } every ? SegmentedOutputs.ParseDuration(every) : null,
             };
             if (outputs.Codec == "h264" && outputs.FourCc is not null) throw new PoseTrackException("give either --codec h264 or --fourcc, not both");
             if (outputs is { Video: null, Json: null, Mot: null, PoseTrackJson: null, Show: false })
@@ -41,6 +44,8 @@ internal static class RunCommand
                 outputs = outputs with { Video = "out.mp4", Json = "out.jsonl" };
                 if (!quiet) Console.Error.WriteLine($"posetrack: no output given: writing {Path.GetFullPath("out.mp4")} and {Path.GetFullPath("out.jsonl")}");
             }
+            if (outputs.Segment is not null && outputs is { Video: null, Json: null })
+                throw new PoseTrackException("--segment splits the video and the JSON lines: give --output and/or --json");
             var pipelineOptions = pipeline.Build(r, overlay: !r.GetValue(noOverlay));
             var sourceOptions = pipeline.BuildSource(r);
             return await PipelineRunner.RunAsync(input, outputs, models.Build(r, loggers), pipelineOptions, sourceOptions, quiet, loggers).ConfigureAwait(false);

@@ -30,11 +30,13 @@ public sealed class FfmpegVideoSink : IFrameSink
     private readonly ManualResetEventSlim _exited = new(false);
     private readonly Mat _converted = new(), _resized = new();
     private readonly object _gate = new();
+    private readonly string _fullPath;
     private Stream? _stdin;
     private string? _lastError;
     private Exception? _startError;
     private bool _completed, _disposed;
     private double? _firstMs;
+    private long _lastLength;   // file size after the last frame that grew it
 
     /// <summary>The output path as given.</summary>
     public string Path { get; }
@@ -62,6 +64,7 @@ public sealed class FfmpegVideoSink : IFrameSink
         var ffmpeg = (ffmpegPath ?? FfmpegSource.FindOnPath("ffmpeg"))
             ?? throw new PoseTrackException($"Cannot write video '{path}' as H.264: ffmpeg is not installed (Debian/Ubuntu: sudo apt-get install -y {FfmpegSource.Package})");
         var full = OutputFile.CheckWritablePath(path, What);
+        _fullPath = full;
         Path = path;
         FrameSize = new Size(width, height);
         Fps = double.IsFinite(fps) && fps > 0 ? fps : VideoFileSink.DefaultFps;
@@ -125,6 +128,24 @@ public sealed class FfmpegVideoSink : IFrameSink
             catch (Exception e) when (e is IOException or ObjectDisposedException) { Fail(result.Index); }
             FramesWritten++;
         }
+        if (RefusedWrite() is { } reason) Fail(result.Index, reason);
+    }
+
+    /// <summary>
+    /// Some of ffmpeg's muxers (Matroska) do not check their writes: at a file-size limit or on a full disk ffmpeg
+    /// goes on taking frames and exits 0 with a cut file. So the file is watched as <see cref="VideoFileSink"/> does:
+    /// while it grows all is well; when it has stopped growing at the file-size limit, or with the disk full, the
+    /// write was refused. One fstat per frame, a statvfs only on frames that did not grow the file.
+    /// </summary>
+    private string? RefusedWrite()
+    {
+        long length = _lock.Length;
+        if (length > _lastLength) { _lastLength = length; return null; }
+        if (DiskSpace.FileSizeLimit() is { } limit && length >= limit)
+            return "the file reached the file-size limit (ulimit -f)";
+        if (DiskSpace.Available(_fullPath) is { } free && free < DiskSpace.FullBelowBytes)
+            return "no space left on device";
+        return null;
     }
 
     private unsafe void WriteBytes(Mat frame)
@@ -134,16 +155,35 @@ public sealed class FfmpegVideoSink : IFrameSink
     }
 
     /// <summary>ffmpeg stopped taking frames: waits briefly for its error line, then stops the run with it.</summary>
-    private void Fail(long frame)
+    private void Fail(long frame, string? reason = null)
     {
         _completed = true;
+        if (reason is not null)
+        {
+            // ffmpeg still runs: end it so it finishes what it has (what a refused write left).
+            try { _stdin?.Close(); } catch (IOException) { }
+            _stdin = null;
+        }
+        if (!_exited.Wait(TimeSpan.FromSeconds(5))) Kill();
         _exited.Wait(TimeSpan.FromSeconds(5));
-        throw new PoseTrackException($"Writing {What} '{Path}' failed at frame {frame}: ffmpeg: {Problem()}");
+        // What ffmpeg wrote before it stopped: .mkv keeps it playable; .mp4/.mov need the index written at the end.
+        bool playable;
+        using (var check = new VideoCapture(_fullPath, VideoCaptureAPIs.FFMPEG))
+            playable = check.IsOpened() && check.Grab();
+        throw new PoseTrackException($"Writing {What} '{Path}' failed at frame {frame}: {reason ?? "ffmpeg: " + Problem()}; " + (playable
+            ? "the frames written before it stay playable"
+            : $"the file is not playable ({System.IO.Path.GetExtension(Path)} keeps its index at the end; .mkv keeps what was written)"));
     }
 
+    /// <summary>ffmpeg's last error line, with what it means where ffmpeg's words are not clear.</summary>
     private string Problem()
     {
-        lock (_gate) return (_lastError ?? (_process.HasExited ? $"exited with code {_process.ExitCode}" : "stopped taking frames")).TrimEnd('.');
+        string text;
+        lock (_gate) text = (_lastError ?? (_process.HasExited ? $"exited with code {_process.ExitCode}" : "stopped taking frames")).TrimEnd('.');
+        // EFBIG, or ffmpeg killed by SIGXFSZ (exit 128 + 25) when it does not ignore that signal.
+        if (text.Contains("File too large", StringComparison.OrdinalIgnoreCase) || (_lastError is null && _process.HasExited && _process.ExitCode == 153))
+            text += " (the file reached the file-size limit, ulimit -f, or the file system's largest file)";
+        return text;
     }
 
     /// <summary>Closes ffmpeg's input and waits for it to finish the file; throws when it failed.</summary>
@@ -162,6 +202,9 @@ public sealed class FfmpegVideoSink : IFrameSink
         _process.WaitForExit();
         if (_process.ExitCode != 0)
             throw new PoseTrackException($"Writing {What} '{Path}' failed: ffmpeg: {Problem()}");
+        // ffmpeg exits 0 with a cut file when its last writes were refused (see RefusedWrite).
+        if (DiskSpace.FileSizeLimit() is { } limit && _lock.Length >= limit)
+            throw new PoseTrackException($"Writing {What} '{Path}' failed: the file reached the file-size limit (ulimit -f) while ffmpeg finished it");
     }
 
     /// <inheritdoc />

@@ -32,11 +32,21 @@ public sealed record JsonLinesHeader(
     /// </summary>
     public (int Width, int Height)? VideoSize { get; init; }
 
+    /// <summary>For one segment of a segmented run (<c>--segment</c>): which one; null for a whole run.</summary>
+    public JsonLinesSegment? Segment { get; init; }
+
     /// <summary>A header for a run over <paramref name="source"/> starting now.</summary>
     public static JsonLinesHeader For(SourceInfo source, string? detectorModel, string? poseModel, Skeleton skeleton)
         => new(Secrets.Redact(source.Description), source.Width, source.Height, source.Fps, source.FrameCountIsExact ? source.FrameCount : null,
                detectorModel, poseModel, skeleton, DateTimeOffset.UtcNow);
 }
+
+/// <summary>Which segment of a segmented run (<c>--segment</c>) a JSON lines file holds.</summary>
+/// <param name="Index">0 for the first segment; segments without a frame (in a gap) are skipped, so indexes can jump.</param>
+/// <param name="StartMs">The segment's start on the frames' clock (time_ms): the run's first time_ms + Index × duration.</param>
+/// <param name="Start">The segment's start on the wall clock (UTC), the time its file names carry.</param>
+/// <param name="DurationMs">Frame time per segment; the segment holds the frames with StartMs ≤ time_ms &lt; StartMs + DurationMs.</param>
+public sealed record JsonLinesSegment(int Index, double StartMs, DateTimeOffset Start, double DurationMs);
 
 /// <summary>One person as read back from a JSON lines file.</summary>
 /// <param name="TrackId">Tracker id, or null when the person was not tracked.</param>

@@ -156,6 +156,10 @@ public sealed class JsonLinesReader : IDisposable
         {
             Version = version,
             VideoSize = r.TryGetProperty("video_width", out var vw) && r.TryGetProperty("video_height", out var vh) ? (vw.GetInt32(), vh.GetInt32()) : null,
+            Segment = r.TryGetProperty("segment", out var sg) && sg.ValueKind == JsonValueKind.Object
+                ? new JsonLinesSegment(sg.GetProperty("index").GetInt32(), JsonNumbers.ReadNumber(sg.GetProperty("start_ms")),
+                    sg.GetProperty("start").GetDateTimeOffset(), JsonNumbers.ReadNumber(sg.GetProperty("duration_ms")))
+                : null,
         };
     }
 

@@ -9,7 +9,8 @@ namespace PoseTrack.Sinks;
 /// Writes results as JSON lines (<c>--json FILE</c>): one header line, then one line per frame.
 /// <para>
 /// Header: <c>{"type":"header","version":1,"input":…,"width":…,"height":…,"fps":…,"frame_count":…|null,
-/// "models":{"detector":…,"pose":…},"skeleton":"coco17","keypoint_names":[…],"limbs":[[a,b],…],"created":ISO-8601}</c>.
+/// "models":{"detector":…,"pose":…},"skeleton":"coco17","keypoint_names":[…],"limbs":[[a,b],…],"created":ISO-8601}</c>;
+/// a segment of a segmented run adds <c>"segment":{"index":k,"start_ms":…,"start":ISO-8601,"duration_ms":…}</c>.
 /// </para>
 /// <para>
 /// Frame lines carry no "type" (the only typed line is the header, so every other line is a frame; this keeps
@@ -101,6 +102,17 @@ public sealed class JsonLinesSink : IFrameSink, IGapSink
         }
         w.WriteEndArray();
         w.WriteString("created", h.Created.ToUniversalTime());
+        if (h.Segment is { } seg)
+        {
+            w.WriteStartObject("segment");
+            w.WriteNumber("index", seg.Index);
+            w.WritePropertyName("start_ms");
+            JsonNumbers.WriteRounded(w, seg.StartMs, 3);
+            w.WriteString("start", seg.Start.ToUniversalTime());
+            w.WritePropertyName("duration_ms");
+            JsonNumbers.WriteRounded(w, seg.DurationMs, 3);
+            w.WriteEndObject();
+        }
         w.WriteEndObject();
     }
 

@@ -116,6 +116,41 @@ public sealed class OutputFaultTests
         }
     }
 
+    /// <summary>
+    /// The same for <c>--codec h264</c>: the ffmpeg child's write is refused (it inherits the limit), it exits, and
+    /// the run stops at the next frame it is given: one line, exit 2, JSON lines ending before that frame, no ffmpeg
+    /// left running. ffmpeg holds a few frames in its encoder, so the refusal is seen some frames after the file
+    /// stopped growing.
+    /// </summary>
+    [Theory]
+    [InlineData("o.mp4")]
+    [InlineData("o.mkv")]
+    public void H264VideoOverAFileSizeLimit_StopsTheRunWithOneLine_AndLeavesNoFfmpeg(string name)
+    {
+        var dir = TestData.TempDir();
+        var r = RunWithFileSizeLimit(dir, 256, "--input", Video, "--output", name, "--codec", "h264", "--json", "o.jsonl", "-q");
+        var line = AssertOneErrorLine(r, "video output", name, "failed at frame", "file-size limit");
+        int refusedAt = int.Parse(System.Text.RegularExpressions.Regex.Match(line, @"failed at frame (\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        var frames = JsonLinesReader.ReadAll(Path.Combine(dir, "o.jsonl")).Frames.Count;
+        Assert.Equal(refusedAt, frames);
+        Assert.True(frames < 100, $"{frames} frames processed after the refusal at {refusedAt}");
+        Assert.True(new FileInfo(Path.Combine(dir, name)).Length <= 256 * 1024);
+        if (name.EndsWith(".mp4", StringComparison.Ordinal)) Assert.Contains("not playable", line);
+        else
+        {
+            Assert.Contains("stay playable", line);
+            Assert.InRange(VideoProbe.Frames(Path.Combine(dir, name)), 1, refusedAt);
+        }
+        // No ffmpeg child outlives the run (its command line names the output in this test's folder).
+        var left = Directory.GetDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _)).Where(d =>
+        {
+            try { return File.ReadAllText(Path.Combine(d, "cmdline")).Contains(dir, StringComparison.Ordinal); }
+            catch (IOException) { return false; }
+            catch (UnauthorizedAccessException) { return false; }
+        }).ToList();
+        Assert.True(left.Count == 0, $"still running: {string.Join(", ", left)}");
+    }
+
     [Fact]
     public void DiskFullMidRun_VideoFails_WithOneLine_AndTheJsonOnAnotherDiskIsComplete()
     {
@@ -129,6 +164,28 @@ public sealed class OutputFaultTests
             AssertOneErrorLine(r, "video output", "o.mp4", "no space left on device");
             // The run stopped at the refusal; the other output holds every frame processed until then, all valid.
             var frames = JsonLinesReader.ReadAll(Path.Combine(dir, "o.jsonl")).Frames;
+            Assert.InRange(frames.Count, 1, 99);
+            Assert.Equal(Enumerable.Range(0, frames.Count).Select(i => (long)i), frames.Select(f => f.Frame));
+        }
+        finally { Exec("umount", small); }
+    }
+
+    [Theory]
+    [InlineData("o.mp4")]
+    [InlineData("o.mkv")]
+    public void DiskFullMidRun_H264VideoFails_WithOneLine_AndTheJsonOnAnotherDiskEndsBeforeThatFrame(string name)
+    {
+        var dir = TestData.TempDir();
+        var small = Path.Combine(dir, "small");
+        Directory.CreateDirectory(small);
+        Exec("mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", small);
+        try
+        {
+            var r = Run(dir, "--input", Video, "--output", Path.Combine("small", name), "--codec", "h264", "--json", "o.jsonl", "-q");
+            var line = AssertOneErrorLine(r, "video output", name, "failed at frame", "no space left on device");
+            int refusedAt = int.Parse(System.Text.RegularExpressions.Regex.Match(line, @"failed at frame (\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            var frames = JsonLinesReader.ReadAll(Path.Combine(dir, "o.jsonl")).Frames;
+            Assert.Equal(refusedAt, frames.Count);
             Assert.InRange(frames.Count, 1, 99);
             Assert.Equal(Enumerable.Range(0, frames.Count).Select(i => (long)i), frames.Select(f => f.Frame));
         }
