@@ -170,7 +170,7 @@ public sealed record BenchmarkReport
     private static double? N(double? v) => v is { } x && double.IsFinite(x) ? Math.Round(x, 4) : null;
 }
 
-#pragma warning disable CS1591 // the JSON DTOs of BenchmarkReport: their names are the documentation
+// The JSON DTOs of BenchmarkReport (snake_case of their names unless named): the names are the documentation.
 internal sealed record BenchmarkJson(MachineJson Machine, SettingsJson Settings, ModelFiguresJson? Models, ModelBoundJson? ModelBound,
     ThroughputJson? Sequential, ThroughputJson? Pipeline, StageJson[]? Stages, RatiosJson Ratios, double? TimeToFirstFrameMs,
     [property: JsonPropertyName("memory_mb")] MemoryJson? Memory);
@@ -197,7 +197,6 @@ internal sealed record RatiosJson(double? PipelineVsBound, double? PipelineVsSeq
 internal sealed record MemoryJson(long CheckpointFrame, [property: JsonPropertyName("working_set_at_checkpoint")] double? AtCheckpointMb,
     [property: JsonPropertyName("working_set_at_end")] double? AtEndMb, double? EndVsCheckpoint,
     [property: JsonPropertyName("peak_working_set")] double? PeakMb, [property: JsonPropertyName("final_working_set")] double? FinalMb);
-#pragma warning restore CS1591
 
 /// <summary>Source-generated serialiser of <see cref="BenchmarkReport"/>'s JSON (snake_case names, nulls written).</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, GenerationMode = JsonSourceGenerationMode.Serialization)]
