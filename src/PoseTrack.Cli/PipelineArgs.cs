@@ -12,7 +12,7 @@ internal sealed class PipelineArgs
     public Option<int?> Camera { get; } = new("--camera") { Description = "Camera index (same as --input N)" };
     public Option<string?> Json { get; } = new("--json") { Description = "JSON lines log: a header line, then one line per frame (flushed per line)" };
     public Option<string?> Mot { get; } = new("--mot") { Description = "MOTChallenge text of the tracked boxes (frame,id,x,y,w,h,score,-1,-1,-1)" };
-    public Option<string?> PoseTrackJson { get; } = new("--posetrack") { Description = "PoseTrack18-style JSON of the tracked poses" };
+    public Option<string?> PoseTrackJson { get; } = new("--posetrack") { Description = "PoseTrack18-style JSON of the tracked poses, written at the end of the run" };
     public Option<TrackerKind> Tracker { get; } = Choices.Of("--tracker", "oks (Simple Baselines flow-free, default) or iou (box IoU baseline)", () => new PipelineOptions().Tracker, [("oks", TrackerKind.Oks), ("iou", TrackerKind.Iou)]);
     public Option<int> DetEvery { get; } = new("--det-every") { Description = "Run the detector every k frames; between, boxes come from the tracked poses", DefaultValueFactory = _ => new PipelineOptions().DetectEvery };
     public Option<Switch> Smooth { get; } = Choices.OnOff("--smooth", "One Euro keypoint smoothing: on or off", () => new TrackerOptions().Smooth);

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using OpenCvSharp;
 using PoseTrack.Core;
 using PoseTrack.Sinks;
@@ -82,48 +81,12 @@ internal static class ImageCommand
         return cmd;
     }
 
+    /// <summary>The poses of every image as one document, each person in the shared person schema (<see cref="PoseJson"/>) with its box score.</summary>
     private static void WriteJson(string path, PoseEstimator estimator, List<(string File, int W, int H, IReadOnlyList<Person> Persons)> results)
     {
+        var doc = new ImagePosesJson(estimator.DetectorName, estimator.PoseModelName, estimator.Skeleton.Name, estimator.Skeleton.JointNames,
+            results.Select(r => new ImagePersonsJson(r.File, r.W, r.H, [.. r.Persons.Select(p => PoseJson.Person(p, withBoxScore: true))])));
         using var stream = File.Create(path);
-        using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
-        w.WriteStartObject();
-        w.WriteString("detector", estimator.DetectorName);
-        w.WriteString("pose_model", estimator.PoseModelName);
-        w.WriteString("skeleton", estimator.Skeleton.Name);
-        w.WriteStartArray("keypoint_names");
-        foreach (var n in estimator.Skeleton.JointNames) w.WriteStringValue(n);
-        w.WriteEndArray();
-        w.WriteStartArray("images");
-        foreach (var (file, width, height, persons) in results)
-        {
-            w.WriteStartObject();
-            w.WriteString("file", file);
-            w.WriteNumber("width", width);
-            w.WriteNumber("height", height);
-            w.WriteStartArray("persons");
-            foreach (var p in persons)
-            {
-                w.WriteStartObject();
-                w.WriteStartArray("box");
-                w.WriteNumberValue(Math.Round(p.Box.X, 2)); w.WriteNumberValue(Math.Round(p.Box.Y, 2));
-                w.WriteNumberValue(Math.Round(p.Box.Width, 2)); w.WriteNumberValue(Math.Round(p.Box.Height, 2));
-                w.WriteEndArray();
-                w.WriteNumber("box_score", Math.Round(p.BoxScore, 3));
-                w.WriteNumber("score", Math.Round(p.Score, 3));
-                w.WriteStartArray("keypoints");
-                foreach (var k in p.Keypoints)
-                {
-                    w.WriteStartArray();
-                    w.WriteNumberValue(Math.Round(k.X, 2)); w.WriteNumberValue(Math.Round(k.Y, 2)); w.WriteNumberValue(Math.Round(k.Score, 3));
-                    w.WriteEndArray();
-                }
-                w.WriteEndArray();
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
-        w.WriteEndObject();
+        PoseJson.Write(stream, doc, PoseJsonContext.Default.ImagePosesJson, indented: true);
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace PoseTrack.Benchmark;
 
@@ -139,155 +140,65 @@ public sealed record BenchmarkReport
     public double? PipelineVsSequential => Pipeline is { } p && Sequential is { Fps: > 0 } s ? p.Fps / s.Fps : null;
 
     /// <summary>Writes the report as one JSON object (snake_case names, milliseconds, MiB, frames per second).</summary>
-    public void WriteJson(Utf8JsonWriter w)
-    {
-        w.WriteStartObject();
-        w.WriteStartObject("machine");
-        w.WriteNumber("cores", Machine.Cores);
-        w.WriteString("cpu_model", Machine.CpuModel);
-        w.WriteString("os", Machine.Os);
-        w.WriteString("runtime", Machine.Runtime);
-        w.WriteString("onnxruntime", Machine.OnnxRuntime);
-        w.WriteString("execution_provider", Machine.ExecutionProvider);
-        w.WriteEndObject();
+    public void WriteJson(Utf8JsonWriter w) => JsonSerializer.Serialize(w, ToJson(), BenchmarkJsonContext.Default.BenchmarkJson);
 
+    /// <summary>The report as its JSON DTO: figures rounded to 4 decimals, a missing or non-finite one null.</summary>
+    internal BenchmarkJson ToJson()
+    {
         var s = Settings;
-        w.WriteStartObject("settings");
-        w.WriteString("input", s.Input);
-        w.WriteNumber("width", s.Width);
-        w.WriteNumber("height", s.Height);
-        Num(w, "input_fps", s.Fps);
-        w.WriteNumber("frames", s.Frames);
-        w.WriteBoolean("loop", s.Loop);
-        w.WriteString("detector", s.Detector);
-        w.WriteString("pose_model", s.PoseModel);
-        w.WriteNumber("detector_threads", s.DetectorThreads);
-        w.WriteNumber("pose_threads", s.PoseThreads);
-        w.WriteNumber("pose_runs_side_by_side", s.PoseRuns);
-        w.WriteString("spinning", s.Spinning);
-        w.WriteBoolean("pose_batched", s.PoseBatched);
-        w.WriteEndObject();
+        var m = Models;
+        return new BenchmarkJson(
+            new MachineJson(Machine.Cores, Machine.CpuModel, Machine.Os, Machine.Runtime, Machine.OnnxRuntime, Machine.ExecutionProvider),
+            new SettingsJson(s.Input, s.Width, s.Height, N(s.Fps), s.Frames, s.Loop, s.Detector, s.PoseModel, s.DetectorThreads, s.PoseThreads,
+                s.PoseRuns, s.Spinning, s.PoseBatched),
+            m is null ? null : new ModelFiguresJson(m.HeldFrames, N(m.MeanPeople), m.Crops, N(m.OtherCores), Timing(m.Detector),
+                [.. m.PoseBatches.Select(b => new BatchTimingJson(b.Batch, N(b.PerCrop.MedianMs), N(b.PerCrop.P90Ms), b.PerCrop.Samples))],
+                [.. m.PeopleScaling.Select(p => new PeopleTimingJson(p.People, N(p.PerFrame.MedianMs), N(p.PerFrame.P90Ms), N(p.MsPerPerson), p.PerFrame.Samples))]),
+            m is null ? null : new ModelBoundJson(N(m.BoundFps), m.BoundBy, [.. m.Candidates.Select(c => new CandidateJson(c.Name, N(c.Fps)))], N(m.OverlappedFps)),
+            Throughput(Sequential), Throughput(Pipeline),
+            Stages?.Select(st => new StageJson(st.Name, st.Frames, N(st.BusyMsPerFrame), N(st.Utilisation), N(st.MeanQueueDepth))).ToArray(),
+            new RatiosJson(N(PipelineVsBound), N(PipelineVsSequential), N(PipelineVsOverlapped), N(m?.PoseBatch8VsBatch1), N(m?.PerPerson16VsOne)),
+            N(TimeToFirstFrameMs),
+            Memory is { } mem ? new MemoryJson(mem.CheckpointFrame, N(mem.AtCheckpointMb), N(mem.AtEndMb), N(mem.EndVsCheckpoint), N(mem.PeakMb), N(mem.FinalMb)) : null);
 
-        if (Models is { } m)
-        {
-            w.WriteStartObject("models");
-            w.WriteNumber("held_frames", m.HeldFrames);
-            Num(w, "mean_people", m.MeanPeople);
-            w.WriteNumber("crops", m.Crops);
-            Num(w, "other_processes_cores", m.OtherCores);
-            w.WritePropertyName("detector_ms");
-            Timing(w, m.Detector);
-            TimingArray(w, "pose_ms_per_crop", m.PoseBatches, b => ("batch", b.Batch, b.PerCrop, null));
-            TimingArray(w, "pose_ms_per_frame_by_people", m.PeopleScaling, p => ("people", p.People, p.PerFrame, p.MsPerPerson));
-            w.WriteEndObject();
-            w.WriteStartObject("model_bound");
-            Num(w, "fps", m.BoundFps);
-            w.WriteString("by", m.BoundBy);
-            w.WriteStartArray("candidates");
-            foreach (var c in m.Candidates)
-            {
-                w.WriteStartObject();
-                w.WriteString("name", c.Name);
-                Num(w, "fps", c.Fps);
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-            Num(w, "overlapped_fps", m.OverlappedFps);
-            w.WriteEndObject();
-        }
-        else { w.WriteNull("models"); w.WriteNull("model_bound"); }
-
-        Throughput(w, "sequential", Sequential);
-        Throughput(w, "pipeline", Pipeline);
-
-        if (Stages is { } stages)
-        {
-            w.WriteStartArray("stages");
-            foreach (var st in stages)
-            {
-                w.WriteStartObject();
-                w.WriteString("name", st.Name);
-                w.WriteNumber("frames", st.Frames);
-                Num(w, "busy_ms_per_frame", st.BusyMsPerFrame);
-                Num(w, "utilisation", st.Utilisation);
-                Num(w, "mean_queue_depth", st.MeanQueueDepth);
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-        }
-        else w.WriteNull("stages");
-
-        w.WriteStartObject("ratios");
-        Num(w, "pipeline_vs_bound", PipelineVsBound);
-        Num(w, "pipeline_vs_sequential", PipelineVsSequential);
-        Num(w, "pipeline_vs_overlapped_models", PipelineVsOverlapped);
-        Num(w, "pose_batch8_vs_batch1", Models?.PoseBatch8VsBatch1);
-        Num(w, "pose_per_person_16_vs_1", Models?.PerPerson16VsOne);
-        w.WriteEndObject();
-
-        Num(w, "time_to_first_frame_ms", TimeToFirstFrameMs);
-
-        if (Memory is { } mem)
-        {
-            w.WriteStartObject("memory_mb");
-            w.WriteNumber("checkpoint_frame", mem.CheckpointFrame);
-            Num(w, "working_set_at_checkpoint", mem.AtCheckpointMb);
-            Num(w, "working_set_at_end", mem.AtEndMb);
-            Num(w, "end_vs_checkpoint", mem.EndVsCheckpoint);
-            Num(w, "peak_working_set", mem.PeakMb);
-            Num(w, "final_working_set", mem.FinalMb);
-            w.WriteEndObject();
-        }
-        else w.WriteNull("memory_mb");
-        w.WriteEndObject();
+        static TimingJson Timing(TimingStats t) => new(N(t.MedianMs), N(t.P90Ms), t.Samples);
+        static ThroughputJson? Throughput(ThroughputFigures? t) => t is null ? null
+            : new(t.Frames, N(t.Seconds), N(t.Fps), N(t.FirstFrameMs), N(t.CpuMsPerFrame), N(t.OtherCores), N(t.AllocatedKbPerFrame), t.Sessions);
     }
 
-    private static void Throughput(Utf8JsonWriter w, string name, ThroughputFigures? t)
-    {
-        if (t is null) { w.WriteNull(name); return; }
-        w.WriteStartObject(name);
-        w.WriteNumber("frames", t.Frames);
-        Num(w, "seconds", t.Seconds);
-        Num(w, "fps", t.Fps);
-        Num(w, "first_frame_ms", t.FirstFrameMs);
-        Num(w, "cpu_ms_per_frame", t.CpuMsPerFrame);
-        Num(w, "other_processes_cores", t.OtherCores);
-        Num(w, "allocated_kb_per_frame", t.AllocatedKbPerFrame);
-        w.WriteString("sessions", t.Sessions);
-        w.WriteEndObject();
-    }
-
-    /// <summary>An array of timing rows, each keyed by an integer (batch size, people) with an optional per-person figure.</summary>
-    private static void TimingArray<T>(Utf8JsonWriter w, string name, IEnumerable<T> rows, Func<T, (string Key, int Value, TimingStats Stats, double? PerPerson)> row)
-    {
-        w.WriteStartArray(name);
-        foreach (var r in rows)
-        {
-            var (key, value, t, perPerson) = row(r);
-            w.WriteStartObject();
-            w.WriteNumber(key, value);
-            Num(w, "median", t.MedianMs);
-            Num(w, "p90", t.P90Ms);
-            if (perPerson is { } pp) Num(w, "per_person", pp);
-            w.WriteNumber("runs", t.Samples);
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
-    }
-
-    private static void Timing(Utf8JsonWriter w, TimingStats t)
-    {
-        w.WriteStartObject();
-        Num(w, "median", t.MedianMs);
-        Num(w, "p90", t.P90Ms);
-        w.WriteNumber("runs", t.Samples);
-        w.WriteEndObject();
-    }
-
-    /// <summary>A number rounded to 4 significant decimals; null when missing or not finite.</summary>
-    private static void Num(Utf8JsonWriter w, string name, double? v)
-    {
-        if (v is { } x && double.IsFinite(x)) w.WriteNumber(name, Math.Round(x, 4));
-        else w.WriteNull(name);
-    }
+    /// <summary>A figure rounded to 4 decimals; null when missing or not finite.</summary>
+    private static double? N(double? v) => v is { } x && double.IsFinite(x) ? Math.Round(x, 4) : null;
 }
+
+// The JSON DTOs of BenchmarkReport (snake_case of their names unless named): the names are the documentation.
+internal sealed record BenchmarkJson(MachineJson Machine, SettingsJson Settings, ModelFiguresJson? Models, ModelBoundJson? ModelBound,
+    ThroughputJson? Sequential, ThroughputJson? Pipeline, StageJson[]? Stages, RatiosJson Ratios, double? TimeToFirstFrameMs,
+    [property: JsonPropertyName("memory_mb")] MemoryJson? Memory);
+internal sealed record MachineJson(int Cores, string CpuModel, string Os, string Runtime,
+    [property: JsonPropertyName("onnxruntime")] string OnnxRuntime, string ExecutionProvider);
+internal sealed record SettingsJson(string Input, int Width, int Height, double? InputFps, long Frames, bool Loop, string Detector, string PoseModel,
+    int DetectorThreads, int PoseThreads, [property: JsonPropertyName("pose_runs_side_by_side")] int PoseRuns, string Spinning, bool PoseBatched);
+internal sealed record ModelFiguresJson(int HeldFrames, double? MeanPeople, int Crops, [property: JsonPropertyName("other_processes_cores")] double? OtherCores,
+    [property: JsonPropertyName("detector_ms")] TimingJson Detector,
+    [property: JsonPropertyName("pose_ms_per_crop")] BatchTimingJson[] PoseBatches,
+    [property: JsonPropertyName("pose_ms_per_frame_by_people")] PeopleTimingJson[] PeopleScaling);
+internal sealed record TimingJson(double? Median, double? P90, int Runs);
+internal sealed record BatchTimingJson(int Batch, double? Median, double? P90, int Runs);
+internal sealed record PeopleTimingJson(int People, double? Median, double? P90, double? PerPerson, int Runs);
+internal sealed record ModelBoundJson(double? Fps, string By, CandidateJson[] Candidates, double? OverlappedFps);
+internal sealed record CandidateJson(string Name, double? Fps);
+internal sealed record ThroughputJson(long Frames, double? Seconds, double? Fps, double? FirstFrameMs, double? CpuMsPerFrame,
+    [property: JsonPropertyName("other_processes_cores")] double? OtherCores, double? AllocatedKbPerFrame, string Sessions);
+internal sealed record StageJson(string Name, long Frames, double? BusyMsPerFrame, double? Utilisation, double? MeanQueueDepth);
+internal sealed record RatiosJson(double? PipelineVsBound, double? PipelineVsSequential,
+    [property: JsonPropertyName("pipeline_vs_overlapped_models")] double? PipelineVsOverlapped,
+    [property: JsonPropertyName("pose_batch8_vs_batch1")] double? PoseBatch8VsBatch1,
+    [property: JsonPropertyName("pose_per_person_16_vs_1")] double? PerPerson16VsOne);
+internal sealed record MemoryJson(long CheckpointFrame, [property: JsonPropertyName("working_set_at_checkpoint")] double? AtCheckpointMb,
+    [property: JsonPropertyName("working_set_at_end")] double? AtEndMb, double? EndVsCheckpoint,
+    [property: JsonPropertyName("peak_working_set")] double? PeakMb, [property: JsonPropertyName("final_working_set")] double? FinalMb);
+
+/// <summary>Source-generated serialiser of <see cref="BenchmarkReport"/>'s JSON (snake_case names, nulls written).</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, GenerationMode = JsonSourceGenerationMode.Serialization)]
+[JsonSerializable(typeof(BenchmarkJson))]
+internal sealed partial class BenchmarkJsonContext : JsonSerializerContext;

@@ -178,49 +178,36 @@ public sealed record CocoKeypointResult(long ImageId, int CategoryId, double[] K
 /// <c>[{"image_id", "category_id", "keypoints": [x, y, s] × 17, "score"}]</c>.</summary>
 public static class CocoResultsFile
 {
-    /// <summary>Writes results to a file (one result per line, invariant culture, round-trip precision).</summary>
+    /// <summary>Writes results to a file (compact, invariant culture, round-trip precision).</summary>
     /// <exception cref="ArgumentException">A result has a non-finite number or the wrong keypoint count.</exception>
     public static void Write(string path, IEnumerable<CocoKeypointResult> results)
     {
+        var json = ToJson(results); // checks every result before the file is touched
         var dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
-        File.WriteAllText(path, ToJson(results), new UTF8Encoding(false));
+        File.WriteAllText(path, json, new UTF8Encoding(false));
     }
 
-    /// <summary>The results as COCO results JSON text.</summary>
+    /// <summary>
+    /// The results as COCO results JSON text, each result the flat person of the shared JSON schema
+    /// (<see cref="PoseTrack.Sinks.PoseJson.CocoResult"/>) at full precision: "R"-style shortest round-trip numbers, so a
+    /// written file evaluates exactly as the results in memory.
+    /// </summary>
     /// <exception cref="ArgumentException">A result has a non-finite number or the wrong keypoint count.</exception>
     public static string ToJson(IEnumerable<CocoKeypointResult> results)
     {
         ArgumentNullException.ThrowIfNull(results);
-        var sb = new StringBuilder("[");
-        int i = 0;
+        var list = new List<PoseTrack.Sinks.KeypointAnnotationJson>();
         foreach (var r in results)
         {
             if (r.Keypoints.Length != 3 * CocoKeypointsFile.JointCount)
-                throw new ArgumentException($"result {i} has {r.Keypoints.Length} keypoint numbers, expected {3 * CocoKeypointsFile.JointCount}", nameof(results));
-            sb.Append(i++ == 0 ? "\n" : ",\n");
-            sb.Append("{\"image_id\":").Append(r.ImageId.ToString(CultureInfo.InvariantCulture))
-              .Append(",\"category_id\":").Append(r.CategoryId.ToString(CultureInfo.InvariantCulture))
-              .Append(",\"keypoints\":[");
-            for (int k = 0; k < r.Keypoints.Length; k++)
-            {
-                if (k > 0) sb.Append(',');
-                AppendNumber(sb, r.Keypoints[k], i - 1);
-            }
-            sb.Append("],\"score\":");
-            AppendNumber(sb, r.Score, i - 1);
-            sb.Append('}');
+                throw new ArgumentException($"result {list.Count} has {r.Keypoints.Length} keypoint numbers, expected {3 * CocoKeypointsFile.JointCount}", nameof(results));
+            // JSON has no NaN/Infinity, and pycocotools would choke on a null: refused.
+            list.Add(PoseTrack.Sinks.PoseJson.CocoResult(r.ImageId, r.CategoryId, r.Keypoints, r.Score, $"result {list.Count}"));
         }
-        sb.Append(i == 0 ? "]\n" : "\n]\n");
-        return sb.ToString();
-    }
-
-    private static void AppendNumber(StringBuilder sb, double v, int index)
-    {
-        // JSON has no NaN/Infinity, and pycocotools would choke on them anyway.
-        if (!double.IsFinite(v)) throw new ArgumentException($"result {index} has a non-finite number ({v})");
-        // "R" is the shortest text that reads back to the same double, so a written file evaluates identically.
-        sb.Append(v.ToString("R", CultureInfo.InvariantCulture));
+        using var stream = new MemoryStream();
+        PoseTrack.Sinks.PoseJson.Write(stream, list, PoseTrack.Sinks.PoseJsonContext.Default.IEnumerableKeypointAnnotationJson);
+        return Encoding.UTF8.GetString(stream.GetBuffer(), 0, (int)stream.Length) + "\n";
     }
 
     /// <summary>Reads a COCO keypoint results file.</summary>

@@ -28,7 +28,7 @@ internal static class ReportWriter
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        var fullOut = OutputFile.CheckWritablePath(outputPath, What);
+        var fullOut = OutputSafety.CheckPath(What, outputPath);
         if (videoPath is not null && !File.Exists(videoPath))
             throw new PoseTrackException(Directory.Exists(videoPath) ? $"--video '{videoPath}' is a folder, not a video file" : $"--video file not found: {videoPath}");
         if (Path.GetFullPath(logPath) == fullOut) throw new PoseTrackException($"the report would overwrite the run log '{logPath}': give another --output");

@@ -63,7 +63,7 @@ public sealed class FfmpegVideoSink : IFrameSink
             throw new PoseTrackException($"Cannot write video '{path}': --codec h264 writes .mp4, .m4v, .mov or .mkv (got '{ext}')");
         var ffmpeg = (ffmpegPath ?? FfmpegSource.FindOnPath("ffmpeg"))
             ?? throw new PoseTrackException($"Cannot write video '{path}' as H.264: ffmpeg is not installed (Debian/Ubuntu: sudo apt-get install -y {FfmpegSource.Package})");
-        var full = OutputFile.CheckWritablePath(path, What);
+        var full = OutputSafety.CheckPath(What, path);
         _fullPath = full;
         Path = path;
         FrameSize = new Size(width, height);

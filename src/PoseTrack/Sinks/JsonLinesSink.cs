@@ -15,8 +15,9 @@ namespace PoseTrack.Sinks;
 /// <para>
 /// Frame lines carry no "type" (the only typed line is the header, so every other line is a frame; this keeps
 /// the per-frame lines minimal): <c>{"frame":n,"time_ms":t,"persons":[{"track_id":id|null,"box":[x,y,w,h],
-/// "score":s,"keypoints":[[x,y,score],…]}]}</c>. Coordinates keep 2 decimals, scores 3, time 3; an untracked
-/// person (track id 0) has <c>"track_id":null</c>; a non-finite number is written as null.
+/// "score":s,"keypoints":[[x,y,score],…]}]}</c> (the person schema of <see cref="PoseJson"/>). Coordinates keep 2
+/// decimals, scores 3, time 3; an untracked person (track id 0) has <c>"track_id":null</c>; a non-finite number is
+/// written as null. Every line is serialised from DTOs by the shared source-generated context.
 /// </para>
 /// <para>
 /// Each line goes to the file in one unbuffered write ending in '\n', so when the process is killed every line
@@ -28,7 +29,7 @@ public sealed class JsonLinesSink : IFrameSink, IGapSink
 {
     private const string What = "JSON lines output";
     private readonly FileStream _stream;
-    // Reused for every line: the writer is Reset onto the emptied buffer, so steady state allocates nothing.
+    // Reused for every line: the writer is Reset onto the emptied buffer after each line.
     private readonly ArrayBufferWriter<byte> _buffer = new(16 * 1024);
     private readonly Utf8JsonWriter _json;
     private bool _completed, _disposed, _failed;
@@ -69,51 +70,11 @@ public sealed class JsonLinesSink : IFrameSink, IGapSink
 
     private void WriteHeader(JsonLinesHeader h)
     {
-        var w = _json;
-        w.WriteStartObject();
-        w.WriteString("type", "header");
-        w.WriteNumber("version", h.Version);
-        w.WriteString("input", h.Input);
-        w.WriteNumber("width", h.Width);
-        w.WriteNumber("height", h.Height);
-        w.WritePropertyName("fps");
-        JsonNumbers.WriteRounded(w, h.Fps, 6);
-        if (h.FrameCount is long n) w.WriteNumber("frame_count", n); else w.WriteNull("frame_count");
-        if (h.VideoSize is { } video)
-        {
-            w.WriteNumber("video_width", video.Width);
-            w.WriteNumber("video_height", video.Height);
-        }
-        w.WriteStartObject("models");
-        w.WriteString("detector", h.DetectorModel);
-        w.WriteString("pose", h.PoseModel);
-        w.WriteEndObject();
-        w.WriteString("skeleton", h.Skeleton.Name);
-        w.WriteStartArray("keypoint_names");
-        foreach (var name in h.Skeleton.JointNames) w.WriteStringValue(name);
-        w.WriteEndArray();
-        w.WriteStartArray("limbs");
-        foreach (var (a, b) in h.Skeleton.Limbs)
-        {
-            w.WriteStartArray();
-            w.WriteNumberValue(a);
-            w.WriteNumberValue(b);
-            w.WriteEndArray();
-        }
-        w.WriteEndArray();
-        w.WriteString("created", h.Created.ToUniversalTime());
-        if (h.Segment is { } seg)
-        {
-            w.WriteStartObject("segment");
-            w.WriteNumber("index", seg.Index);
-            w.WritePropertyName("start_ms");
-            JsonNumbers.WriteRounded(w, seg.StartMs, 3);
-            w.WriteString("start", seg.Start.ToUniversalTime());
-            w.WritePropertyName("duration_ms");
-            JsonNumbers.WriteRounded(w, seg.DurationMs, 3);
-            w.WriteEndObject();
-        }
-        w.WriteEndObject();
+        var json = new JsonLinesHeaderJson("header", h.Version, h.Input, h.Width, h.Height, JsonNumbers.Round(h.Fps, 6), h.FrameCount,
+            h.VideoSize?.Width, h.VideoSize?.Height, new ModelsJson(h.DetectorModel, h.PoseModel), h.Skeleton.Name, h.Skeleton.JointNames,
+            [.. h.Skeleton.Limbs.Select(l => new[] { l.A, l.B })], h.Created.ToUniversalTime(),
+            h.Segment is { } seg ? new SegmentJson(seg.Index, JsonNumbers.Round(seg.StartMs, 3), seg.Start.ToUniversalTime(), JsonNumbers.Round(seg.DurationMs, 3)) : null);
+        PoseJson.Write(_json, json, PoseJsonContext.Default.JsonLinesHeaderJson);
     }
 
     /// <inheritdoc />
@@ -123,18 +84,11 @@ public sealed class JsonLinesSink : IFrameSink, IGapSink
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_completed) throw new InvalidOperationException("The JSON lines sink is complete; no more frames can be written.");
 
-        var w = _json;
         try
         {
-            w.WriteStartObject();
-            w.WriteNumber("frame", result.Index);
-            w.WritePropertyName("time_ms");
-            JsonNumbers.WriteRounded(w, result.TimeMs, 3);
-            w.WriteStartArray("persons");
-            var persons = result.Persons;
-            for (int i = 0; i < persons.Count; i++) WritePerson(w, persons[i]); // indexed: no boxed enumerator per frame
-            w.WriteEndArray();
-            w.WriteEndObject();
+            var persons = new PersonJson[result.Persons.Count];
+            for (int i = 0; i < persons.Length; i++) persons[i] = PoseJson.Person(result.Persons[i]);
+            PoseJson.Write(_json, new FrameJson(result.Index, JsonNumbers.Round(result.TimeMs, 3), persons), PoseJsonContext.Default.FrameJson);
         }
         catch
         {
@@ -155,42 +109,9 @@ public sealed class JsonLinesSink : IFrameSink, IGapSink
         ArgumentNullException.ThrowIfNull(gap);
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_completed) throw new InvalidOperationException("The JSON lines sink is complete; no more records can be written.");
-        var w = _json;
-        w.WriteStartObject();
-        w.WriteString("type", "gap");
-        w.WritePropertyName("from_ms");
-        JsonNumbers.WriteRounded(w, gap.FromMs, 3);
-        w.WritePropertyName("to_ms");
-        JsonNumbers.WriteRounded(w, gap.ToMs, 3);
-        w.WriteString("reason", Secrets.Redact(gap.Reason));
-        w.WriteEndObject();
+        PoseJson.Write(_json, new GapJson("gap", JsonNumbers.Round(gap.FromMs, 3), JsonNumbers.Round(gap.ToMs, 3), Secrets.Redact(gap.Reason)),
+            PoseJsonContext.Default.GapJson);
         EndLine();
-    }
-
-    private static void WritePerson(Utf8JsonWriter w, Person p)
-    {
-        const int c = JsonNumbers.CoordinateDecimals, s = JsonNumbers.ScoreDecimals;
-        w.WriteStartObject();
-        if (p.TrackId > 0) w.WriteNumber("track_id", p.TrackId); else w.WriteNull("track_id");
-        w.WriteStartArray("box");
-        JsonNumbers.WriteRounded(w, p.Box.X, c);
-        JsonNumbers.WriteRounded(w, p.Box.Y, c);
-        JsonNumbers.WriteRounded(w, p.Box.Width, c);
-        JsonNumbers.WriteRounded(w, p.Box.Height, c);
-        w.WriteEndArray();
-        w.WritePropertyName("score");
-        JsonNumbers.WriteRounded(w, p.Score, s);
-        w.WriteStartArray("keypoints");
-        foreach (var k in p.Keypoints)
-        {
-            w.WriteStartArray();
-            JsonNumbers.WriteRounded(w, k.X, c);
-            JsonNumbers.WriteRounded(w, k.Y, c);
-            JsonNumbers.WriteRounded(w, k.Score, s);
-            w.WriteEndArray();
-        }
-        w.WriteEndArray();
-        w.WriteEndObject();
     }
 
     /// <summary>Terminates the buffered object with '\n' and hands the whole line to the OS in one write.</summary>

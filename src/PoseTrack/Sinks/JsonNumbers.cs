@@ -3,7 +3,7 @@ using System.Text.Json;
 
 namespace PoseTrack.Sinks;
 
-/// <summary>Number formatting shared by the JSON sinks.</summary>
+/// <summary>Number formatting and writer options shared by every JSON output (see <see cref="PoseJson"/>).</summary>
 internal static class JsonNumbers
 {
     /// <summary>Coordinates (pixels) keep 2 decimals: finer than any model resolves, and half the bytes of floats.</summary>
@@ -21,18 +21,21 @@ internal static class JsonNumbers
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
+    /// <summary>The same, indented: for documents people read (<c>image --json</c>).</summary>
+    public static JsonWriterOptions IndentedWriterOptions { get; } = WriterOptions with { Indented = true };
+
     /// <summary>
-    /// Writes <paramref name="value"/> rounded to <paramref name="decimals"/>; NaN and infinities become null because
-    /// JSON has no literal for them (Utf8JsonWriter would throw). The writer prints the shortest round-trip form,
-    /// so 123.45 stays "123.45".
+    /// <paramref name="value"/> rounded to <paramref name="decimals"/> (midpoints away from zero, no "-0"); NaN and
+    /// infinities become null because JSON has no literal for them (the writer would throw). The writer prints the
+    /// shortest round-trip form, so 123.45 stays "123.45".
     /// </summary>
-    public static void WriteRounded(Utf8JsonWriter w, double value, int decimals)
+    public static double? Round(double value, int decimals)
     {
-        if (!double.IsFinite(value)) { w.WriteNullValue(); return; }
+        if (!double.IsFinite(value)) return null;
         double r = Math.Round(value, decimals, MidpointRounding.AwayFromZero);
-        w.WriteNumberValue(r == 0 ? 0d : r); // no "-0"
+        return r == 0 ? 0d : r;
     }
 
-    /// <summary>Reads a number written by <see cref="WriteRounded"/>: null → NaN.</summary>
+    /// <summary>Reads a number written by <see cref="Round"/>: null → NaN.</summary>
     public static double ReadNumber(JsonElement e) => e.ValueKind == JsonValueKind.Null ? double.NaN : e.GetDouble();
 }

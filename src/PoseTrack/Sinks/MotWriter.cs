@@ -23,7 +23,7 @@ public sealed class MotWriter : IDisposable
     {
         // Unbuffered file (locked for this writer alone): the StreamWriter's buffer is the only one, so a flush is
         // exactly one frame's writes.
-        _file = Sinks.OutputFile.Create(path, "MOT file");
+        _file = Sinks.OutputFile.Create(path, "MOT output");
         _writer = new StreamWriter(_file, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false)) { NewLine = "\n" };
     }
 

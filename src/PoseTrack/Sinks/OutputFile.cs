@@ -2,28 +2,9 @@ using PoseTrack.Core;
 
 namespace PoseTrack.Sinks;
 
-/// <summary>Opening output files with the user-facing error messages every sink shares.</summary>
+/// <summary>Opening output files with the user-facing error messages every sink shares (the path itself is checked by <see cref="OutputSafety.CheckPath"/>).</summary>
 internal static class OutputFile
 {
-    /// <summary>
-    /// Throws <see cref="PoseTrackException"/> naming <paramref name="path"/> when it cannot be a new output file:
-    /// empty, a directory, or in a folder that does not exist. Checked up front because the OS errors for these
-    /// cases ("Access denied" for a directory on Linux) do not say what is wrong.
-    /// </summary>
-    public static string CheckWritablePath(string path, string what)
-    {
-        if (string.IsNullOrWhiteSpace(path)) throw new PoseTrackException($"No {what} file name given.");
-        string full;
-        try { full = Path.GetFullPath(path); }
-        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
-        { throw new PoseTrackException($"Invalid {what} path '{path}': {e.Message}", inner: e); }
-        if (Directory.Exists(full)) throw new PoseTrackException($"Cannot write {what} '{path}': it is a directory.");
-        var dir = Path.GetDirectoryName(full);
-        if (dir is not null && !Directory.Exists(dir))
-            throw new PoseTrackException($"Cannot write {what} '{path}': folder '{dir}' does not exist.");
-        return full;
-    }
-
     /// <summary>
     /// Creates (or truncates) <paramref name="path"/> for writing, readable by other processes meanwhile so a
     /// report can follow a running job. Unbuffered: every Write is one system call, so a killed process leaves
@@ -33,7 +14,7 @@ internal static class OutputFile
     /// </summary>
     public static FileStream Create(string path, string what)
     {
-        var full = CheckWritablePath(path, what);
+        var full = OutputSafety.CheckPath(what, path);
         var stream = Guard(path, what, () => new FileStream(full, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read, bufferSize: 0));
         try
         {
@@ -55,7 +36,7 @@ internal static class OutputFile
     /// </summary>
     public static FileStream Lock(string path, string what, out bool created)
     {
-        var full = CheckWritablePath(path, what);
+        var full = OutputSafety.CheckPath(what, path);
         created = !File.Exists(full);
         var stream = Guard(path, what, () => new FileStream(full, FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0));
         try { LockOrThrow(stream.SafeFileHandle, path, what); }

@@ -60,7 +60,7 @@ public sealed class VideoFileSink : IFrameSink
     public VideoFileSink(string path, int width, int height, double fps, string? fourCC = null)
     {
         if (width <= 0 || height <= 0) throw new ArgumentOutOfRangeException(nameof(width), $"Invalid frame size {width}x{height}.");
-        var full = OutputFile.CheckWritablePath(path, What);
+        var full = OutputSafety.CheckPath(What, path);
         _fullPath = full;
         Path = path;
         FourCC = string.IsNullOrEmpty(fourCC) ? DefaultFourCC(path) : fourCC;
@@ -81,12 +81,11 @@ public sealed class VideoFileSink : IFrameSink
             _writer.Dispose();
             _converted.Dispose();
             _resized.Dispose();
-            // The probable cause: OpenCV only logs why; a file we cannot create is the usual one, else the codec.
-            string why = CanCreate(full, out var reason)
-                ? $"codec '{FourCC}' is not supported for '{System.IO.Path.GetExtension(path)}' by this OpenCV build (try --fourcc mp4v or MJPG, or an .mp4/.avi/.mkv name)"
-                : reason;
             _lock.Dispose();
             if (created) try { File.Delete(full); } catch (IOException) { }
+            // The probable cause: OpenCV only logs why; a file that cannot be written is the usual one, else the codec.
+            string why = OutputSafety.WriteProbe(full, out _)
+                ?? $"codec '{FourCC}' is not supported for '{System.IO.Path.GetExtension(path)}' by this OpenCV build (try --fourcc mp4v or MJPG, or an .mp4/.avi/.mkv name)";
             throw new PoseTrackException($"Cannot write video '{path}': {why}.");
         }
     }
@@ -100,23 +99,6 @@ public sealed class VideoFileSink : IFrameSink
         var ext => throw new PoseTrackException(
             $"Cannot write video '{path}': unknown extension '{ext}'; use .mp4, .avi or .mkv, or give a FourCC."),
     };
-
-    private static bool CanCreate(string full, out string reason)
-    {
-        reason = "";
-        bool existed = File.Exists(full);
-        try
-        {
-            // One byte written too: a full disk lets an empty file be created but not written.
-            using (var probe = new FileStream(full, FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite))
-                if (!existed) probe.WriteByte(0);
-            if (!existed) File.Delete(full);
-            return true;
-        }
-        catch (UnauthorizedAccessException) { reason = "permission denied"; }
-        catch (IOException e) { reason = e.Message.ReplaceLineEndings(" "); }
-        return false;
-    }
 
     /// <inheritdoc />
     public void Write(FrameResult result, Mat? annotated)

@@ -14,10 +14,10 @@ public sealed class PoseTrackJsonSinkTests
     }
 
     [Theory]
-    [InlineData(200L)]   // gap sized up front, no rebuild
-    [InlineData(3L)]     // frame count too small: rebuilds when the gap fills
+    [InlineData(200L)]
+    [InlineData(3L)]     // frame count too small: only a capacity hint
     [InlineData(null)]   // unknown length
-    public void StaysValidAfterEveryFrame_AndAfterComplete(long? expected)
+    public void EmptyDocumentWhileRunning_WholeDocumentAtComplete(long? expected)
     {
         var dir = TestData.TempDir();
         var path = Path.Combine(dir, "out.json");
@@ -25,36 +25,35 @@ public sealed class PoseTrackJsonSinkTests
         using (var sink = new PoseTrackJsonSink(path, Skeleton.Coco17, "vtest_10s", expected))
         {
             Assert.False(sink.NeedsImage);
-            using (var empty = ParseShared(path))
-            {
-                Assert.Equal(0, empty.RootElement.GetProperty("images").GetArrayLength());
-                Assert.Equal(0, empty.RootElement.GetProperty("annotations").GetArrayLength());
-            }
             for (int i = 0; i < frames; i++)
             {
                 var f = SyntheticFrames.Frame(i);
                 sink.Write(f, null);
                 persons += f.Persons.Count;
+                if (i % 50 != 0) continue;
+                // Written at the end: meanwhile the file is the valid empty document.
                 using var doc = ParseShared(path);
-                Assert.Equal(i + 1, doc.RootElement.GetProperty("images").GetArrayLength());
-                Assert.Equal(persons, doc.RootElement.GetProperty("annotations").GetArrayLength());
+                Assert.Equal(0, doc.RootElement.GetProperty("images").GetArrayLength());
+                Assert.Equal(0, doc.RootElement.GetProperty("annotations").GetArrayLength());
+                Assert.Equal(1, doc.RootElement.GetProperty("categories").GetArrayLength());
             }
             sink.Complete();
             sink.Complete();
+            Assert.Throws<InvalidOperationException>(() => sink.Write(SyntheticFrames.Frame(0), null));
         }
         Assert.False(File.Exists(path + ".tmp"));
 
-        var text = File.ReadAllText(path);
-        Assert.DoesNotContain("    ", text); // the reserved gap is gone
-        using var final = JsonDocument.Parse(text);
+        using var final = JsonDocument.Parse(File.ReadAllText(path));
         var root = final.RootElement;
         var images = root.GetProperty("images").EnumerateArray().ToList();
         Assert.Equal(frames, images.Count);
         Assert.Equal(41, images[41].GetProperty("id").GetInt64());
         Assert.Equal(41, images[41].GetProperty("frame_id").GetInt64());
         Assert.Equal("vtest_10s/000041.jpg", images[41].GetProperty("file_name").GetString());
+        Assert.True(images[41].GetProperty("is_labeled").GetBoolean());
 
         var cat = root.GetProperty("categories")[0];
+        Assert.Equal("person", cat.GetProperty("supercategory").GetString());
         Assert.Equal(1, cat.GetProperty("id").GetInt32());
         Assert.Equal("person", cat.GetProperty("name").GetString());
         Assert.Equal(17, cat.GetProperty("keypoints").GetArrayLength());
@@ -67,6 +66,7 @@ public sealed class PoseTrackJsonSinkTests
         Assert.Equal([1, 2, -1], f3.Select(a => a.GetProperty("track_id").GetInt32()));
         var exp = SyntheticFrames.Frame(3).Persons[0];
         var a0 = f3[0];
+        Assert.Equal(["image_id", "track_id", "category_id", "bbox", "keypoints", "scores", "score"], a0.EnumerateObject().Select(p => p.Name));
         Assert.Equal(51, a0.GetProperty("keypoints").GetArrayLength());
         Assert.Equal(17, a0.GetProperty("scores").GetArrayLength());
         Assert.Equal(Math.Round(exp.Keypoints[5].X, 2), a0.GetProperty("keypoints")[15].GetDouble(), 6);
@@ -76,20 +76,25 @@ public sealed class PoseTrackJsonSinkTests
     }
 
     [Fact]
-    public void KilledRun_LeavesAParseableFile()
+    public void KilledRun_LeavesTheEmptyDocument_DisposeWithoutCompleteWritesTheFrames()
     {
         var dir = TestData.TempDir();
         var path = Path.Combine(dir, "live.json");
         var sink = new PoseTrackJsonSink(path, Skeleton.Coco17, "seq");
         for (int i = 0; i < 10; i++) sink.Write(SyntheticFrames.Frame(i), null);
-        // Neither Complete nor Dispose: the state a SIGKILL leaves behind.
+        // Neither Complete nor Dispose: the state a SIGKILL leaves behind is the valid empty document.
         var copy = Path.Combine(dir, "copy.json");
         File.Copy(path, copy);
-        using var doc = JsonDocument.Parse(File.ReadAllText(copy));
-        Assert.Equal(10, doc.RootElement.GetProperty("images").GetArrayLength());
+        using (var doc = JsonDocument.Parse(File.ReadAllText(copy)))
+            Assert.Equal(0, doc.RootElement.GetProperty("images").GetArrayLength());
+        // A second writer is refused while the sink holds the file, and does not touch it.
+        Assert.Contains("being written by another process", Assert.Throws<PoseTrackException>(() => new PoseTrackJsonSink(path, Skeleton.Coco17, "seq")).Message);
+        sink.Dispose(); // without Complete (a library user's fault path): the document is still written
         sink.Dispose();
-        using var after = ParseShared(path); // disposed without Complete: still valid, gap and all
+        using var after = JsonDocument.Parse(File.ReadAllText(path));
         Assert.Equal(10, after.RootElement.GetProperty("images").GetArrayLength());
+        Assert.False(File.Exists(path + ".tmp"));
+        using var again = new PoseTrackJsonSink(path, Skeleton.Coco17, "seq"); // released
     }
 
     [Fact]

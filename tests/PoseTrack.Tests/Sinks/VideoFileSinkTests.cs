@@ -81,7 +81,7 @@ public sealed class VideoFileSinkTests
         Assert.Contains(under, Assert.Throws<PoseTrackException>(() => new VideoFileSink(under, 768, 576, 10)).Message);
         var asDir = Path.Combine(dir, "d.mp4");
         Directory.CreateDirectory(asDir);
-        Assert.Contains("directory", Assert.Throws<PoseTrackException>(() => new VideoFileSink(asDir, 768, 576, 10)).Message);
+        Assert.Contains("is a folder, not a file", Assert.Throws<PoseTrackException>(() => new VideoFileSink(asDir, 768, 576, 10)).Message);
     }
 
     [Fact]

@@ -1,0 +1,147 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+using PoseTrack.Core;
+
+namespace PoseTrack.Sinks;
+
+/// <summary>
+/// The JSON the library writes, as System.Text.Json DTOs serialised through one source-generated context
+/// (<see cref="PoseJsonContext"/>) by one writer (<c>PoseJson.Write</c>): the JSON lines log, <c>image --json</c>,
+/// PoseTrack18 and COCO results. A person is turned into JSON in one place with one number policy
+/// (<see cref="JsonNumbers.Round"/>: coordinates 2 decimals, scores 3, a non-finite number becomes null):
+/// <list type="bullet">
+/// <item><see cref="PersonJson"/> — PoseTrack's own person, <c>{"track_id":id|null,"box":[x,y,w,h],"score":s,
+/// "keypoints":[[x,y,s],…]}</c>, in the JSON lines log and (with <c>box_score</c>) in <c>image --json</c>;</item>
+/// <item><see cref="KeypointAnnotationJson"/> — the same person in the flat COCO layout the standard formats dictate,
+/// <c>{"image_id","track_id"?,"category_id":1,"bbox"?,"keypoints":[x,y,s,…],"scores"?,"score"}</c>: PoseTrack18
+/// annotations carry every field, COCO results only the four COCO ones (and keep full precision, since the file
+/// must evaluate exactly as the results in memory did).</item>
+/// </list>
+/// </summary>
+internal static class PoseJson
+{
+    /// <summary>Serialises <paramref name="value"/> through the shared writer options (compact, relaxed escaping).</summary>
+    public static void Write<T>(Utf8JsonWriter writer, T value, JsonTypeInfo<T> type) => JsonSerializer.Serialize(writer, value, type);
+
+    /// <summary>Writes <paramref name="value"/> as the whole of <paramref name="stream"/> (compact, or indented for documents people read).</summary>
+    public static void Write<T>(Stream stream, T value, JsonTypeInfo<T> type, bool indented = false)
+    {
+        using var w = new Utf8JsonWriter(stream, indented ? JsonNumbers.IndentedWriterOptions : JsonNumbers.WriterOptions);
+        JsonSerializer.Serialize(w, value, type);
+    }
+
+    /// <summary>The person in PoseTrack's own schema; <paramref name="withBoxScore"/> adds the detector's box score.</summary>
+    public static PersonJson Person(Person p, bool withBoxScore = false)
+    {
+        const int c = JsonNumbers.CoordinateDecimals, s = JsonNumbers.ScoreDecimals;
+        var kps = new double?[p.Keypoints.Length][];
+        for (int i = 0; i < kps.Length; i++)
+        {
+            var k = p.Keypoints[i];
+            kps[i] = [JsonNumbers.Round(k.X, c), JsonNumbers.Round(k.Y, c), JsonNumbers.Round(k.Score, s)];
+        }
+        return new PersonJson(p.TrackId > 0 ? p.TrackId : null, Box(p.Box),
+            withBoxScore ? JsonNumbers.Round(p.BoxScore, s) : null, JsonNumbers.Round(p.Score, s), kps);
+    }
+
+    /// <summary>The person as a PoseTrack18 annotation of image <paramref name="imageId"/> (untracked: track id -1).</summary>
+    public static KeypointAnnotationJson PoseTrackAnnotation(long imageId, Person p)
+    {
+        const int c = JsonNumbers.CoordinateDecimals, s = JsonNumbers.ScoreDecimals;
+        var flat = new double?[3 * p.Keypoints.Length];
+        var scores = new double?[p.Keypoints.Length];
+        for (int i = 0; i < p.Keypoints.Length; i++)
+        {
+            var k = p.Keypoints[i];
+            flat[3 * i] = JsonNumbers.Round(k.X, c);
+            flat[3 * i + 1] = JsonNumbers.Round(k.Y, c);
+            flat[3 * i + 2] = scores[i] = JsonNumbers.Round(k.Score, s);
+        }
+        return new KeypointAnnotationJson(imageId, p.TrackId > 0 ? p.TrackId : -1, 1, Box(p.Box), flat, scores, JsonNumbers.Round(p.Score, s));
+    }
+
+    /// <summary>
+    /// A COCO result: flat keypoints and score at full precision (shortest round-trip form). COCO tools cannot read a
+    /// null, so a non-finite number is refused: <see cref="ArgumentException"/> naming <paramref name="what"/>.
+    /// </summary>
+    public static KeypointAnnotationJson CocoResult(long imageId, int categoryId, double[] keypoints, double score, string what)
+    {
+        var flat = new double?[keypoints.Length];
+        for (int i = 0; i < keypoints.Length; i++) flat[i] = Finite(keypoints[i], what);
+        return new KeypointAnnotationJson(imageId, null, categoryId, null, flat, null, Finite(score, what));
+    }
+
+    private static double Finite(double v, string what)
+        => double.IsFinite(v) ? v : throw new ArgumentException($"{what} has a non-finite number ({v})");
+
+    private static double?[] Box(BoxF b)
+    {
+        const int c = JsonNumbers.CoordinateDecimals;
+        return [JsonNumbers.Round(b.X, c), JsonNumbers.Round(b.Y, c), JsonNumbers.Round(b.Width, c), JsonNumbers.Round(b.Height, c)];
+    }
+}
+
+/// <summary>A person in PoseTrack's own schema (see <see cref="PoseJson"/>).</summary>
+internal sealed record PersonJson(
+    int? TrackId,
+    double?[] Box,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? BoxScore,
+    double? Score,
+    double?[][] Keypoints);
+
+/// <summary>A person in the flat COCO layout: a PoseTrack18 annotation, or (without the optional fields) a COCO result.</summary>
+internal sealed record KeypointAnnotationJson(
+    long ImageId,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? TrackId,
+    int CategoryId,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double?[]? Bbox,
+    double?[] Keypoints,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double?[]? Scores,
+    double? Score);
+
+/// <summary>The JSON lines header (see <see cref="JsonLinesSink"/>).</summary>
+internal sealed record JsonLinesHeaderJson(
+    string Type, int Version, string Input, int Width, int Height, double? Fps, long? FrameCount,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? VideoWidth,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? VideoHeight,
+    ModelsJson Models, string Skeleton, IReadOnlyList<string> KeypointNames, int[][] Limbs, DateTimeOffset Created,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SegmentJson? Segment);
+
+/// <summary>Which segment of a <c>--segment</c> run a log is.</summary>
+internal sealed record SegmentJson(int Index, double? StartMs, DateTimeOffset Start, double? DurationMs);
+
+/// <summary>The models of a run.</summary>
+internal sealed record ModelsJson(string? Detector, string? Pose);
+
+/// <summary>A frame line of the JSON lines log.</summary>
+internal sealed record FrameJson(long Frame, double? TimeMs, PersonJson[] Persons);
+
+/// <summary>A gap record of the JSON lines log.</summary>
+internal sealed record GapJson(string Type, double? FromMs, double? ToMs, string Reason);
+
+/// <summary>The PoseTrack18 document (see <see cref="PoseTrackJsonSink"/>).</summary>
+internal sealed record PoseTrackDocumentJson(PoseTrackCategoryJson[] Categories, IEnumerable<PoseTrackImageJson> Images, IEnumerable<KeypointAnnotationJson> Annotations);
+
+/// <summary>The person category of a PoseTrack18 document (skeleton indices 1-based, as in COCO).</summary>
+internal sealed record PoseTrackCategoryJson(
+    [property: JsonPropertyName("supercategory")] string SuperCategory, int Id, string Name, IReadOnlyList<string> Keypoints, int[][] Skeleton);
+
+/// <summary>A PoseTrack18 image entry.</summary>
+internal sealed record PoseTrackImageJson(long Id, long FrameId, string FileName, bool IsLabeled);
+
+/// <summary>The <c>image --json</c> document.</summary>
+internal sealed record ImagePosesJson(string? Detector, string? PoseModel, string Skeleton, IReadOnlyList<string> KeypointNames, IEnumerable<ImagePersonsJson> Images);
+
+/// <summary>One image of <c>image --json</c>.</summary>
+internal sealed record ImagePersonsJson(string File, int Width, int Height, PersonJson[] Persons);
+
+/// <summary>The source-generated serialisers of every DTO above: snake_case names, nulls written unless a property says otherwise.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, GenerationMode = JsonSourceGenerationMode.Serialization)]
+[JsonSerializable(typeof(JsonLinesHeaderJson))]
+[JsonSerializable(typeof(FrameJson))]
+[JsonSerializable(typeof(GapJson))]
+[JsonSerializable(typeof(PoseTrackDocumentJson))]
+[JsonSerializable(typeof(IEnumerable<KeypointAnnotationJson>))]
+[JsonSerializable(typeof(ImagePosesJson))]
+internal sealed partial class PoseJsonContext : JsonSerializerContext;
