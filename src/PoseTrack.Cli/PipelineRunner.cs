@@ -34,26 +34,9 @@ internal static class PipelineRunner
         // Before anything is opened: no output is the input or another output, and no other run is writing one.
         OutputPaths.Check([("--input", input)], ("--output", outputs.Video), ("--json", outputs.Json), ("--mot", outputs.Mot), ("--posetrack", outputs.PoseTrackJson));
 
-        using var stop = new CancellationTokenSource();
-        using var abort = new CancellationTokenSource();
-        int presses = 0;
-        bool quitInWindow = false;
-        void OnInterrupt()
-        {
-            if (Interlocked.Increment(ref presses) == 1)
-            {
-                Console.Error.WriteLine("posetrack: stopping: finishing the frames in flight (press Ctrl+C again to quit now)");
-                stop.Cancel();
-                // Draining is bounded so a stop is honoured within 2 s however slow the machine: after this the run
-                // ends at the last complete frame (every output still closed and valid), as on a second press.
-                abort.CancelAfter(DrainLimit);
-            }
-            else abort.Cancel();
-        }
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; OnInterrupt(); };
-        Console.CancelKeyPress += onCancel;
-        using var sigterm = Interrupts.OnTerminate(OnInterrupt);
-
+        using var interrupts = new RunInterrupts(DrainLimit);
+        var stop = interrupts.Stop;
+        var abort = interrupts.Abort;
         try
         {
             // The log receives the source's warnings (image-folder files skipped or resized) so the user sees them.
@@ -65,20 +48,7 @@ internal static class PipelineRunner
             var sinks = new List<IFrameSink>();
             try
             {
-                if (outputs.Video is not null)
-                {
-                    bool h264 = outputs.Codec == "h264" || (outputs.Codec == "auto" && outputs.FourCc is null && FfmpegSource.FindOnPath("ffmpeg") is not null);
-                    sinks.Add(h264 ? new FfmpegVideoSink(outputs.Video, info.Width, info.Height, info.Fps)
-                        : new VideoFileSink(outputs.Video, info.Width, info.Height, info.Fps, outputs.FourCc));
-                }
-                if (outputs.Json is not null)
-                    sinks.Add(new JsonLinesSink(outputs.Json, JsonLinesHeader.For(info, estimator.DetectorName, estimator.PoseModelName, estimator.Skeleton)
-                        with { VideoSize = sinks.OfType<VideoFileSink>().FirstOrDefault() is { WrittenSize: var v } ? (v.Width, v.Height)
-                            : sinks.OfType<FfmpegVideoSink>().FirstOrDefault() is { WrittenSize: var x } ? (x.Width, x.Height) : null }));
-                if (outputs.Mot is not null) sinks.Add(new MotFileSink(outputs.Mot));
-                if (outputs.PoseTrackJson is not null) sinks.Add(new PoseTrackJsonSink(outputs.PoseTrackJson, estimator.Skeleton, Path.GetFileNameWithoutExtension(info.Description), info.FrameCount));
-                if (outputs.Show) sinks.Add(new PreviewWindowSink("posetrack", () => { quitInWindow = true; stop.Cancel(); }));
-
+                sinks.AddRange(CreateSinks(outputs, info, estimator, "posetrack", interrupts.QuitFromWindow));
                 log.LogInformation("Input {Input}: {W}x{H} at {Fps:F2} fps{Frames}; models {Detector} + {Pose} on {Provider}",
                     info.Description, info.Width, info.Height, info.Fps, info.FrameCount is { } n ? $", {(info.FrameCountIsExact ? "" : "about ")}{n} frames" : "",
                     estimator.DetectorName, estimator.PoseModelName, estimator.Provider);
@@ -99,7 +69,7 @@ internal static class PipelineRunner
                 if (summary.Frames == 0 && !summary.Stopped && pipelineOptions.StartSeconds > 0)
                     return CliErrors.Report(string.Create(CultureInfo.InvariantCulture,
                         $"--start {pipelineOptions.StartSeconds} s is at or past the end of {info.Description}: no frames were processed"));
-                return CliErrors.ForStop(summary.Stopped, Volatile.Read(ref quitInWindow) && presses == 0);
+                return CliErrors.ForStop(summary.Stopped, interrupts.QuitInWindowOnly);
             }
             finally
             {
@@ -111,13 +81,37 @@ internal static class PipelineRunner
             Console.Error.WriteLine("posetrack: interrupted; outputs were closed at the last complete frame");
             return CliErrors.Interrupted;
         }
-        finally
+    }
+
+    /// <summary>The sinks a run's outputs ask for, over one source (the preview window calls <paramref name="onQuit"/> on q or Esc).</summary>
+    internal static List<IFrameSink> CreateSinks(RunOutputs outputs, SourceInfo info, PoseEstimator estimator, string windowTitle, Action onQuit)
+    {
+        var sinks = new List<IFrameSink>();
+        try
         {
-            Console.CancelKeyPress -= onCancel;
+            if (outputs.Video is not null)
+            {
+                bool h264 = outputs.Codec == "h264" || (outputs.Codec == "auto" && outputs.FourCc is null && FfmpegSource.FindOnPath("ffmpeg") is not null);
+                sinks.Add(h264 ? new FfmpegVideoSink(outputs.Video, info.Width, info.Height, info.Fps)
+                    : new VideoFileSink(outputs.Video, info.Width, info.Height, info.Fps, outputs.FourCc));
+            }
+            if (outputs.Json is not null)
+                sinks.Add(new JsonLinesSink(outputs.Json, JsonLinesHeader.For(info, estimator.DetectorName, estimator.PoseModelName, estimator.Skeleton)
+                    with { VideoSize = sinks.OfType<VideoFileSink>().FirstOrDefault() is { WrittenSize: var v } ? (v.Width, v.Height)
+                        : sinks.OfType<FfmpegVideoSink>().FirstOrDefault() is { WrittenSize: var x } ? (x.Width, x.Height) : null }));
+            if (outputs.Mot is not null) sinks.Add(new MotFileSink(outputs.Mot));
+            if (outputs.PoseTrackJson is not null) sinks.Add(new PoseTrackJsonSink(outputs.PoseTrackJson, estimator.Skeleton, Path.GetFileNameWithoutExtension(info.Description), info.FrameCount));
+            if (outputs.Show) sinks.Add(new PreviewWindowSink(windowTitle, onQuit));
+            return sinks;
+        }
+        catch
+        {
+            foreach (var s in sinks) s.Dispose();
+            throw;
         }
     }
 
-    private static async Task<PipelineSummary> RunWithProgressAsync(PosePipeline pipeline, IFrameSource source, IReadOnlyList<IFrameSink> sinks,
+    internal static async Task<PipelineSummary> RunWithProgressAsync(PosePipeline pipeline, IFrameSource source, IReadOnlyList<IFrameSink> sinks,
         long? total, bool quiet, CancellationToken stop, CancellationToken abort)
     {
         if (quiet) return await pipeline.RunAsync(source, sinks, null, stop, abort).ConfigureAwait(false);
@@ -188,8 +182,59 @@ internal static class PipelineRunner
     }
 
     /// <summary>Disposes the source unless the run was aborted (a read may still be running on it then).</summary>
-    private sealed class SourceRelease(IFrameSource source, CancellationToken aborted) : IDisposable
+    internal sealed class SourceRelease(IFrameSource source, CancellationToken aborted) : IDisposable
     {
         public void Dispose() { if (!aborted.IsCancellationRequested) source.Dispose(); }
+    }
+}
+
+/// <summary>
+/// Ctrl+C and SIGTERM during a run: the first stops reading and lets the frames in flight finish (the drain is bounded,
+/// then the run aborts at the last complete frame), a second aborts at once.
+/// </summary>
+internal sealed class RunInterrupts : IDisposable
+{
+    private readonly TimeSpan _drainLimit;
+    private readonly ConsoleCancelEventHandler _onCancel;
+    private readonly IDisposable _sigterm;
+    private int _presses;
+    private bool _quitInWindow;
+
+    public CancellationTokenSource Stop { get; } = new();
+    public CancellationTokenSource Abort { get; } = new();
+
+    public RunInterrupts(TimeSpan drainLimit)
+    {
+        _drainLimit = drainLimit;
+        _onCancel = (_, e) => { e.Cancel = true; OnInterrupt(); };
+        Console.CancelKeyPress += _onCancel;
+        _sigterm = Interrupts.OnTerminate(OnInterrupt);
+    }
+
+    /// <summary>True when the run was stopped in the preview window only (q or Esc: a deliberate end, not an interruption).</summary>
+    public bool QuitInWindowOnly => Volatile.Read(ref _quitInWindow) && Volatile.Read(ref _presses) == 0;
+
+    /// <summary>The preview window's q or Esc: stop reading, as a first Ctrl+C does, but without the message.</summary>
+    public void QuitFromWindow() { Volatile.Write(ref _quitInWindow, true); Stop.Cancel(); }
+
+    private void OnInterrupt()
+    {
+        if (Interlocked.Increment(ref _presses) == 1)
+        {
+            Console.Error.WriteLine("posetrack: stopping: finishing the frames in flight (press Ctrl+C again to quit now)");
+            Stop.Cancel();
+            // Draining is bounded so a stop is honoured within 2 s however slow the machine: after this the run
+            // ends at the last complete frame (every output still closed and valid), as on a second press.
+            Abort.CancelAfter(_drainLimit);
+        }
+        else Abort.Cancel();
+    }
+
+    public void Dispose()
+    {
+        Console.CancelKeyPress -= _onCancel;
+        _sigterm.Dispose();
+        Stop.Dispose();
+        Abort.Dispose();
     }
 }
