@@ -40,7 +40,7 @@ internal static class MultiStreamRunner
                 .Select(x => ($"{x.Item1} ({streams[i].Name})", x.Item2))).ToArray());
 
         using var interrupts = new RunInterrupts(DrainLimit);
-        ReserveThreads(streams.Count);
+        SharedModels.ReserveThreads(streams.Count);
         using var estimator = PoseEstimator.Create(estimatorOptions);
         var detector = SharedModels.Serialise(estimator.Detector);
         var pose = SharedModels.Serialise(estimator.PoseModel);
@@ -64,19 +64,6 @@ internal static class MultiStreamRunner
             return CliErrors.Interrupted;
         }
         return CliErrors.ForStop(outcomes.Any(o => o.State == StreamState.Stopped), interrupts.QuitInWindowOnly);
-    }
-
-    /// <summary>
-    /// Each stream's stages block pool threads (in the models' calls and while waiting for the shared models' locks),
-    /// and the pose model runs crops side by side on the pool too: with the pool's default minimum (one thread a core)
-    /// new threads come only slowly and the streams starve each other. Enough threads for every stage of every stream
-    /// are made available at once.
-    /// </summary>
-    internal static void ReserveThreads(int streams)
-    {
-        ThreadPool.GetMinThreads(out var workers, out var io);
-        int wanted = streams * 6 + Environment.ProcessorCount * 2;
-        if (workers < wanted) ThreadPool.SetMinThreads(wanted, io);
     }
 
     /// <summary>The outputs of one stream: every path with {name} replaced.</summary>

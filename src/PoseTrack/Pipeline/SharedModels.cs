@@ -22,6 +22,19 @@ internal static class SharedModels
     /// <summary>A pose model whose calls are serialised (one at a time across all the pipelines that hold it).</summary>
     public static IPoseModel Serialise(IPoseModel pose) => pose as LockedPoseModel ?? new LockedPoseModel(pose);
 
+    /// <summary>
+    /// Each stream's stages block pool threads (in the models' calls and while waiting for the shared models' locks),
+    /// and the pose model runs crops side by side on the pool too: with the pool's default minimum (one thread a core)
+    /// new threads come only slowly and the streams starve each other. Enough threads for every stage of every stream
+    /// are made available at once.
+    /// </summary>
+    public static void ReserveThreads(int streams)
+    {
+        ThreadPool.GetMinThreads(out var workers, out var io);
+        int wanted = streams * 6 + Environment.ProcessorCount * 2;
+        if (workers < wanted) ThreadPool.SetMinThreads(wanted, io);
+    }
+
     private sealed class LockedDetector(IPersonDetector inner) : IPersonDetector
     {
         private readonly Lock _gate = new();
