@@ -30,7 +30,7 @@ internal static class MultiStreamRunner
     private static readonly TimeSpan DrainLimit = TimeSpan.FromSeconds(1);
 
     public static async Task<int> RunAsync(IReadOnlyList<StreamInput> streams, RunOutputs outputs, PoseEstimatorOptions estimatorOptions,
-        PipelineOptions pipelineOptions, FrameSourceOptions sourceOptions, bool quiet, ILoggerFactory loggers)
+        PipelineOptions pipelineOptions, FrameSourceOptions sourceOptions, bool quiet, ILoggerFactory loggers, StreamMetrics? metrics = null)
     {
         var log = loggers.CreateLogger("posetrack");
         var perStream = streams.Select(s => OutputsFor(outputs, s.Name)).ToList();
@@ -47,10 +47,11 @@ internal static class MultiStreamRunner
         log.LogInformation("{Count} streams sharing models {Detector} + {Pose} on {Provider}", streams.Count,
             estimator.DetectorName, estimator.PoseModelName, estimator.Provider);
 
-        var progress = new ProgressLines(streams.Select(s => s.Name).ToArray(), quiet);
+        var progress = new ProgressLines(streams.Select(s => s.Name).ToArray(), quiet, metrics);
         var runs = streams.Select((s, i) => Task.Run(() => RunStreamAsync(s, perStream[i], i, estimator, detector, pose, pipelineOptions,
             sourceOptions, log, progress, interrupts))).ToArray();
         var outcomes = await Task.WhenAll(runs).ConfigureAwait(false);
+        foreach (var o in outcomes) if (o.State == StreamState.Failed) metrics?.Failed(o.Name);
 
         PrintSummary(outcomes, quiet);
         if (outcomes.Any(o => o.State == StreamState.Failed))
@@ -154,7 +155,7 @@ internal static class MultiStreamRunner
     /// Per-stream counters fed by each pipeline's progress, and (unless quiet) one plain line on stderr every few
     /// seconds with every stream's frames and fps.
     /// </summary>
-    internal sealed class ProgressLines(string[] names, bool quiet)
+    internal sealed class ProgressLines(string[] names, bool quiet, StreamMetrics? metrics = null)
     {
         private readonly long[] _frames = new long[names.Length];
         private readonly long[] _dropped = new long[names.Length];
@@ -173,6 +174,7 @@ internal static class MultiStreamRunner
             Interlocked.Exchange(ref _frames[i], p.FramesDone);
             Interlocked.Exchange(ref _dropped[i], p.Dropped);
             Volatile.Write(ref _fps[i], p.Fps);
+            metrics?.Report(names[i], p);
             if (quiet) return;
             lock (_gate)
             {

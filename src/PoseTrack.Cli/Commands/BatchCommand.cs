@@ -34,6 +34,8 @@ internal static class BatchCommand
         cmd.Options.Add(outDir); cmd.Options.Add(jobs); cmd.Options.Add(video);
         pipeline.AddTo(cmd);
         models.AddTo(cmd);
+        var metrics = new MetricsArgs();
+        metrics.AddTo(cmd);
 
         cmd.SetAction((r, ct) => CliErrors.GuardAsync(async () =>
         {
@@ -49,7 +51,8 @@ internal static class BatchCommand
             bool quiet = r.GetValue(pipeline.Quiet);
             using var loggers = Logging.Create(quiet, r.GetValue(pipeline.Verbose));
             var pipelineOptions = pipeline.Build(r, overlay: true) with { DropFrames = DropFramesMode.Off };
-            return await RunAsync(videos, output, n, r.GetValue(video), models.Build(r, loggers), pipelineOptions, pipeline.BuildSource(r), quiet, loggers).ConfigureAwait(false);
+            using var exporter = metrics.Start(r);
+            return await RunAsync(videos, output, n, r.GetValue(video), models.Build(r, loggers), pipelineOptions, pipeline.BuildSource(r), quiet, loggers, exporter).ConfigureAwait(false);
         }));
         return cmd;
     }
@@ -85,7 +88,7 @@ internal static class BatchCommand
     private sealed record JobResult(string Name, string State, long Frames, double Seconds, int Tracks, string? Problem);
 
     private static async Task<int> RunAsync(List<string> videos, string outDir, int jobs, bool writeVideo, PoseEstimatorOptions estimatorOptions,
-        PipelineOptions pipelineOptions, FrameSourceOptions sourceOptions, bool quiet, ILoggerFactory loggers)
+        PipelineOptions pipelineOptions, FrameSourceOptions sourceOptions, bool quiet, ILoggerFactory loggers, StreamMetrics? metrics)
     {
         var log = loggers.CreateLogger("posetrack");
         var all = StreamInputs.Name(videos.Select(v => ((string?)null, v)))
@@ -146,9 +149,11 @@ internal static class BatchCommand
                     {
                         Interlocked.Add(ref framesDone, p.FramesDone - seen);
                         seen = p.FramesDone;
+                        metrics?.Report(all[i].Stream.Name, p);
                         Progress();
                     });
                     results[i] = await RunOneAsync(all[i], estimator, detector, pose, pipelineOptions, sourceOptions, log, progress, interrupts).ConfigureAwait(false);
+                    if (results[i]!.State == "failed") metrics?.Failed(all[i].Stream.Name);
                     Interlocked.Increment(ref videosDone);
                     Progress();
                 }

@@ -22,6 +22,8 @@ internal static class RunCommand
         root.Options.Add(output); root.Options.Add(fourcc); root.Options.Add(codec); root.Options.Add(show); root.Options.Add(noOverlay);
         pipeline.AddTo(root);
         models.AddTo(root);
+        var metrics = new MetricsArgs();
+        metrics.AddTo(root);
 
         root.SetAction((r, ct) => CliErrors.GuardAsync(async () =>
         {
@@ -48,8 +50,12 @@ internal static class RunCommand
             StreamInputs.CheckOutputsNamePerStream(inputs.Count, ("--output", outputs.Video), ("--json", outputs.Json), ("--mot", outputs.Mot), ("--posetrack", outputs.PoseTrackJson));
             var pipelineOptions = pipeline.Build(r, overlay: !r.GetValue(noOverlay));
             var sourceOptions = pipeline.BuildSource(r);
+            if (r.GetValue(metrics.Port) is not null && !several) throw new PoseTrackException("--metrics-port serves a run of several inputs (or posetrack batch)");
             if (several)
-                return await MultiStreamRunner.RunAsync(inputs, outputs, models.Build(r, loggers), pipelineOptions, sourceOptions, quiet, loggers).ConfigureAwait(false);
+            {
+                using var exporter = metrics.Start(r);
+                return await MultiStreamRunner.RunAsync(inputs, outputs, models.Build(r, loggers), pipelineOptions, sourceOptions, quiet, loggers, exporter).ConfigureAwait(false);
+            }
             // One input keeps the single-stream path (a {name} in an output path is its stream's name).
             return await PipelineRunner.RunAsync(inputs[0].Input, MultiStreamRunner.OutputsFor(outputs, inputs[0].Name), models.Build(r, loggers),
                 pipelineOptions, sourceOptions, quiet, loggers).ConfigureAwait(false);
