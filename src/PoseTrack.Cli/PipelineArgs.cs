@@ -8,7 +8,8 @@ namespace PoseTrack.Cli;
 /// <summary>Options of the commands that run the streaming pipeline (<c>posetrack</c> and <c>posetrack track</c>).</summary>
 internal sealed class PipelineArgs
 {
-    public Option<string?> Input { get; } = new("--input", "-i") { Description = "Video file, camera index (0), image folder, stream URL (rtsp://, http://), or - / a FIFO for a video stream read with ffmpeg" };
+    public Option<string[]> Input { get; } = new("--input", "-i") { Description = "Video file, camera index (0), image folder, stream URL (rtsp://, http://), or - / a FIFO for a video stream read with ffmpeg; give it again for more streams in one process (output paths then take {name})", AllowMultipleArgumentsPerToken = false };
+    public Option<string?> Sources { get; } = new("--sources") { Description = "File of inputs, one a line: NAME URL-or-path (# comments); each a stream of this run, named NAME" };
     public Option<int?> Camera { get; } = new("--camera") { Description = "Camera index (same as --input N)" };
     public Option<string?> Json { get; } = new("--json") { Description = "JSON lines log: a header line, then one line per frame (flushed per line)" };
     public Option<string?> Mot { get; } = new("--mot") { Description = "MOTChallenge text of the tracked boxes (frame,id,x,y,w,h,score,-1,-1,-1)" };
@@ -41,19 +42,32 @@ internal sealed class PipelineArgs
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Input, Camera, Json, Mot, PoseTrackJson, Tracker, DetEvery, Smooth, MinCutoff, Beta, DCutoff,
+        foreach (var o in new Option[] { Input, Sources, Camera, Json, Mot, PoseTrackJson, Tracker, DetEvery, Smooth, MinCutoff, Beta, DCutoff,
                      MatchThreshold, OksWeight, IouThreshold, KeypointThreshold, PredictMotion, IouStage, MaxAge, MaxFrames, Start, DropFrames, ChannelCapacity, FolderFps, RtspTransport, StallTimeout, Reconnect, Quiet, Verbose })
             command.Options.Add(o);
     }
 
-    /// <summary>The input as given: --input, or --camera N.</summary>
-    public string? InputOf(ParseResult r)
+    /// <summary>The one input as given: --input, or --camera N (several inputs are an error here).</summary>
+    public string? InputOf(ParseResult r, string command)
     {
-        var input = r.GetValue(Input);
+        var inputs = InputsOf(r);
+        if (inputs.Count > 1) throw new PoseTrackException($"{command} takes one input (got {inputs.Count})");
+        return inputs.Count == 1 ? inputs[0].Input : null;
+    }
+
+    /// <summary>Every input, named: each --input, the lines of --sources, or --camera N (none: an empty list).</summary>
+    public IReadOnlyList<StreamInput> InputsOf(ParseResult r)
+    {
+        var inputs = r.GetValue(Input) ?? [];
         var camera = r.GetValue(Camera);
-        if (input is not null && camera is not null) throw new PoseTrackException("give either --input or --camera, not both");
+        var sources = r.GetValue(Sources);
+        if (inputs.Length > 0 && camera is not null) throw new PoseTrackException("give either --input or --camera, not both");
+        if (sources is not null && camera is not null) throw new PoseTrackException("give either --sources or --camera, not both");
         if (camera is < 0) throw new PoseTrackException($"--camera: {camera} is not a camera index (0 or more)");
-        return camera is { } c ? c.ToString(System.Globalization.CultureInfo.InvariantCulture) : input;
+        if (camera is { } c) return StreamInputs.Name([(null, c.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
+        var all = inputs.Select(i => ((string?)null, i)).ToList();
+        if (sources is not null) all.AddRange(StreamInputs.ReadSourcesFile(sources));
+        return StreamInputs.Name(all);
     }
 
     /// <summary>How the input is opened: --fps for image folders; --rtsp-transport, --stall-timeout and --reconnect for network streams.</summary>

@@ -36,26 +36,9 @@ internal static class PipelineRunner
         // Before anything is opened: no output is the input or another output, and no other run is writing one.
         OutputPaths.Check([("--input", input)], ("--output", outputs.Video), ("--json", outputs.Json), ("--mot", outputs.Mot), ("--posetrack", outputs.PoseTrackJson));
 
-        using var stop = new CancellationTokenSource();
-        using var abort = new CancellationTokenSource();
-        int presses = 0;
-        bool quitInWindow = false;
-        void OnInterrupt()
-        {
-            if (Interlocked.Increment(ref presses) == 1)
-            {
-                Console.Error.WriteLine("posetrack: stopping: finishing the frames in flight (press Ctrl+C again to quit now)");
-                stop.Cancel();
-                // Draining is bounded so a stop is honoured within 2 s however slow the machine: after this the run
-                // ends at the last complete frame (every output still closed and valid), as on a second press.
-                abort.CancelAfter(DrainLimit);
-            }
-            else abort.Cancel();
-        }
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; OnInterrupt(); };
-        Console.CancelKeyPress += onCancel;
-        using var sigterm = Interrupts.OnTerminate(OnInterrupt);
-
+        using var interrupts = new RunInterrupts(DrainLimit);
+        var stop = interrupts.Stop;
+        var abort = interrupts.Abort;
         try
         {
             // The log receives the source's warnings (image-folder files skipped or resized) so the user sees them.
@@ -67,56 +50,7 @@ internal static class PipelineRunner
             var sinks = new List<IFrameSink>();
             try
             {
-                bool h264 = outputs.Codec == "h264" || (outputs.Codec == "auto" && outputs.FourCc is null && FfmpegSource.FindOnPath("ffmpeg") is not null);
-                IFrameSink OpenVideo(string path) => h264 ? new FfmpegVideoSink(path, info.Width, info.Height, info.Fps)
-                    : new VideoFileSink(path, info.Width, info.Height, info.Fps, outputs.FourCc);
-                JsonLinesHeader Header(IFrameSink? video) => JsonLinesHeader.For(info, estimator.DetectorName, estimator.PoseModelName, estimator.Skeleton)
-                    with { VideoSize = video switch { VideoFileSink v => (v.WrittenSize.Width, v.WrittenSize.Height), FfmpegVideoSink x => (x.WrittenSize.Width, x.WrittenSize.Height), _ => null } };
-                SegmentedOutputs? segmented = null;
-                if (outputs.Segment is { } every && (outputs.Video is not null || outputs.Json is not null))
-                {
-                    // --segment: the video and the log rotate together; the other outputs stay one file for the run.
-                    var reserved = new List<(string, string?)> { ("--output", outputs.Video), ("--json", outputs.Json), ("--mot", outputs.Mot), ("--posetrack", outputs.PoseTrackJson) };
-                    if (File.Exists(input) || Directory.Exists(input)) reserved.Add(("--input", input));
-                    segmented = new SegmentedOutputs(every, outputs.Video is not null,
-                        seg => new[] { ("--output", outputs.Video), ("--json", outputs.Json) }.Where(p => p.Item2 is not null).Select(p => (p.Item1, seg.PathFor(p.Item2!))).ToList(),
-                        seg =>
-                        {
-                            var opened = new List<IFrameSink>();
-                            try
-                            {
-                                IFrameSink? video = outputs.Video is not null ? OpenVideo(seg.PathFor(outputs.Video)) : null;
-                                if (video is not null) opened.Add(video);
-                                if (outputs.Json is not null)
-                                    opened.Add(new JsonLinesSink(seg.PathFor(outputs.Json), Header(video) with
-                                    {
-                                        FrameCount = null,   // the input's count is the run's, not this segment's
-                                        Created = DateTimeOffset.UtcNow,
-                                        Segment = new JsonLinesSegment(seg.Index, seg.StartMs, seg.StartUtc, every.TotalMilliseconds),
-                                    }));
-                            }
-                            catch
-                            {
-                                foreach (var o in opened) o.Dispose();
-                                throw;
-                            }
-                            log.LogInformation("Segment {Index}: writing {Files}", seg.Index, string.Join(" and ", opened.Select(o => o switch
-                            {
-                                VideoFileSink v => v.Path, FfmpegVideoSink f => f.Path, JsonLinesSink j => j.Path, _ => "",
-                            })));
-                            return opened;
-                        }, reserved);
-                    sinks.Add(segmented);
-                }
-                else
-                {
-                    if (outputs.Video is not null) sinks.Add(OpenVideo(outputs.Video));
-                    if (outputs.Json is not null) sinks.Add(new JsonLinesSink(outputs.Json, Header(sinks.FirstOrDefault())));
-                }
-                if (outputs.Mot is not null) sinks.Add(new MotFileSink(outputs.Mot));
-                if (outputs.PoseTrackJson is not null) sinks.Add(new PoseTrackJsonSink(outputs.PoseTrackJson, estimator.Skeleton, Path.GetFileNameWithoutExtension(info.Description), info.FrameCount));
-                if (outputs.Show) sinks.Add(new PreviewWindowSink("posetrack", () => { quitInWindow = true; stop.Cancel(); }));
-
+                sinks.AddRange(CreateSinks(outputs, info, estimator, "posetrack", interrupts.QuitFromWindow, input, log));
                 log.LogInformation("Input {Input}: {W}x{H} at {Fps:F2} fps{Frames}; models {Detector} + {Pose} on {Provider}",
                     info.Description, info.Width, info.Height, info.Fps, info.FrameCount is { } n ? $", {(info.FrameCountIsExact ? "" : "about ")}{n} frames" : "",
                     estimator.DetectorName, estimator.PoseModelName, estimator.Provider);
@@ -127,7 +61,7 @@ internal static class PipelineRunner
                 long? total = left is { } l ? Math.Min(l, pipelineOptions.MaxFrames ?? long.MaxValue) : pipelineOptions.MaxFrames;
                 var summary = await RunWithProgressAsync(pipeline, source, sinks, total, quiet, stop.Token, abort.Token).ConfigureAwait(false);
 
-                PrintSummary(summary, outputs, segmented, quiet);
+                PrintSummary(summary, outputs, quiet);
                 if (!info.FrameCountIsExact && info.FrameCount is { } estimate && summary.SourceProblem is null && !summary.Stopped
                     && pipelineOptions.StartSeconds == 0 && pipelineOptions.MaxFrames is null && summary.Frames != estimate)
                     log.LogInformation("Read {Frames} frames to the end of {Input} (its container estimated {Estimate} from duration and rate)",
@@ -137,7 +71,7 @@ internal static class PipelineRunner
                 if (summary.Frames == 0 && !summary.Stopped && pipelineOptions.StartSeconds > 0)
                     return CliErrors.Report(string.Create(CultureInfo.InvariantCulture,
                         $"--start {pipelineOptions.StartSeconds} s is at or past the end of {info.Description}: no frames were processed"));
-                return CliErrors.ForStop(summary.Stopped, Volatile.Read(ref quitInWindow) && presses == 0);
+                return CliErrors.ForStop(summary.Stopped, interrupts.QuitInWindowOnly);
             }
             finally
             {
@@ -149,13 +83,72 @@ internal static class PipelineRunner
             Console.Error.WriteLine("posetrack: interrupted; outputs were closed at the last complete frame");
             return CliErrors.Interrupted;
         }
-        finally
+    }
+
+    /// <summary>The sinks a run's outputs ask for, over one source (the preview window calls <paramref name="onQuit"/> on q or Esc).</summary>
+    internal static List<IFrameSink> CreateSinks(RunOutputs outputs, SourceInfo info, PoseEstimator estimator, string windowTitle, Action onQuit,
+        string? input = null, ILogger? log = null)
+    {
+        var sinks = new List<IFrameSink>();
+        try
         {
-            Console.CancelKeyPress -= onCancel;
+            bool h264 = outputs.Codec == "h264" || (outputs.Codec == "auto" && outputs.FourCc is null && FfmpegSource.FindOnPath("ffmpeg") is not null);
+            IFrameSink OpenVideo(string path) => h264 ? new FfmpegVideoSink(path, info.Width, info.Height, info.Fps)
+                : new VideoFileSink(path, info.Width, info.Height, info.Fps, outputs.FourCc);
+            JsonLinesHeader Header(IFrameSink? video) => JsonLinesHeader.For(info, estimator.DetectorName, estimator.PoseModelName, estimator.Skeleton)
+                with { VideoSize = video switch { VideoFileSink v => (v.WrittenSize.Width, v.WrittenSize.Height), FfmpegVideoSink x => (x.WrittenSize.Width, x.WrittenSize.Height), _ => null } };
+            if (outputs.Segment is { } every && (outputs.Video is not null || outputs.Json is not null))
+            {
+                // --segment: the video and the log rotate together; the other outputs stay one file for the run.
+                var reserved = new List<(string, string?)> { ("--output", outputs.Video), ("--json", outputs.Json), ("--mot", outputs.Mot), ("--posetrack", outputs.PoseTrackJson) };
+                if (input is not null && (File.Exists(input) || Directory.Exists(input))) reserved.Add(("--input", input));
+                sinks.Add(new SegmentedOutputs(every, outputs.Video is not null,
+                    seg => new[] { ("--output", outputs.Video), ("--json", outputs.Json) }.Where(p => p.Item2 is not null).Select(p => (p.Item1, seg.PathFor(p.Item2!))).ToList(),
+                    seg =>
+                    {
+                        var opened = new List<IFrameSink>();
+                        try
+                        {
+                            IFrameSink? video = outputs.Video is not null ? OpenVideo(seg.PathFor(outputs.Video)) : null;
+                            if (video is not null) opened.Add(video);
+                            if (outputs.Json is not null)
+                                opened.Add(new JsonLinesSink(seg.PathFor(outputs.Json), Header(video) with
+                                {
+                                    FrameCount = null,   // the input's count is the run's, not this segment's
+                                    Created = DateTimeOffset.UtcNow,
+                                    Segment = new JsonLinesSegment(seg.Index, seg.StartMs, seg.StartUtc, every.TotalMilliseconds),
+                                }));
+                        }
+                        catch
+                        {
+                            foreach (var o in opened) o.Dispose();
+                            throw;
+                        }
+                        log?.LogInformation("Segment {Index}: writing {Files}", seg.Index, string.Join(" and ", opened.Select(o => o switch
+                        {
+                            VideoFileSink v => v.Path, FfmpegVideoSink f => f.Path, JsonLinesSink j => j.Path, _ => "",
+                        })));
+                        return opened;
+                    }, reserved));
+            }
+            else
+            {
+                if (outputs.Video is not null) sinks.Add(OpenVideo(outputs.Video));
+                if (outputs.Json is not null) sinks.Add(new JsonLinesSink(outputs.Json, Header(sinks.FirstOrDefault())));
+            }
+            if (outputs.Mot is not null) sinks.Add(new MotFileSink(outputs.Mot));
+            if (outputs.PoseTrackJson is not null) sinks.Add(new PoseTrackJsonSink(outputs.PoseTrackJson, estimator.Skeleton, Path.GetFileNameWithoutExtension(info.Description), info.FrameCount));
+            if (outputs.Show) sinks.Add(new PreviewWindowSink(windowTitle, onQuit));
+            return sinks;
+        }
+        catch
+        {
+            foreach (var s in sinks) s.Dispose();
+            throw;
         }
     }
 
-    private static async Task<PipelineSummary> RunWithProgressAsync(PosePipeline pipeline, IFrameSource source, IReadOnlyList<IFrameSink> sinks,
+    internal static async Task<PipelineSummary> RunWithProgressAsync(PosePipeline pipeline, IFrameSource source, IReadOnlyList<IFrameSink> sinks,
         long? total, bool quiet, CancellationToken stop, CancellationToken abort)
     {
         if (quiet) return await pipeline.RunAsync(source, sinks, null, stop, abort).ConfigureAwait(false);
@@ -196,11 +189,9 @@ internal static class PipelineRunner
         return await pipeline.RunAsync(source, sinks, plain, stop, abort).ConfigureAwait(false);
     }
 
-    private static void PrintSummary(PipelineSummary s, RunOutputs outputs, SegmentedOutputs? segmented, bool quiet)
+    private static void PrintSummary(PipelineSummary s, RunOutputs outputs, bool quiet)
     {
-        var files = segmented is null ? new[] { outputs.Video, outputs.Json, outputs.Mot, outputs.PoseTrackJson }
-            : segmented.Files.Select(f => (string?)f.Path).Concat([outputs.Mot, outputs.PoseTrackJson]);
-        var written = files.Where(p => p is not null).Select(p => Path.GetFullPath(p!));
+        var written = new[] { outputs.Video, outputs.Json, outputs.Mot, outputs.PoseTrackJson }.Where(p => p is not null).Select(p => Path.GetFullPath(p!));
         if (Console.IsOutputRedirected || quiet)
         {
             // Machine-readable: key=value lines on stdout.
@@ -228,8 +219,59 @@ internal static class PipelineRunner
     }
 
     /// <summary>Disposes the source unless the run was aborted (a read may still be running on it then).</summary>
-    private sealed class SourceRelease(IFrameSource source, CancellationToken aborted) : IDisposable
+    internal sealed class SourceRelease(IFrameSource source, CancellationToken aborted) : IDisposable
     {
         public void Dispose() { if (!aborted.IsCancellationRequested) source.Dispose(); }
+    }
+}
+
+/// <summary>
+/// Ctrl+C and SIGTERM during a run: the first stops reading and lets the frames in flight finish (the drain is bounded,
+/// then the run aborts at the last complete frame), a second aborts at once.
+/// </summary>
+internal sealed class RunInterrupts : IDisposable
+{
+    private readonly TimeSpan _drainLimit;
+    private readonly ConsoleCancelEventHandler _onCancel;
+    private readonly IDisposable _sigterm;
+    private int _presses;
+    private bool _quitInWindow;
+
+    public CancellationTokenSource Stop { get; } = new();
+    public CancellationTokenSource Abort { get; } = new();
+
+    public RunInterrupts(TimeSpan drainLimit)
+    {
+        _drainLimit = drainLimit;
+        _onCancel = (_, e) => { e.Cancel = true; OnInterrupt(); };
+        Console.CancelKeyPress += _onCancel;
+        _sigterm = Interrupts.OnTerminate(OnInterrupt);
+    }
+
+    /// <summary>True when the run was stopped in the preview window only (q or Esc: a deliberate end, not an interruption).</summary>
+    public bool QuitInWindowOnly => Volatile.Read(ref _quitInWindow) && Volatile.Read(ref _presses) == 0;
+
+    /// <summary>The preview window's q or Esc: stop reading, as a first Ctrl+C does, but without the message.</summary>
+    public void QuitFromWindow() { Volatile.Write(ref _quitInWindow, true); Stop.Cancel(); }
+
+    private void OnInterrupt()
+    {
+        if (Interlocked.Increment(ref _presses) == 1)
+        {
+            Console.Error.WriteLine("posetrack: stopping: finishing the frames in flight (press Ctrl+C again to quit now)");
+            Stop.Cancel();
+            // Draining is bounded so a stop is honoured within 2 s however slow the machine: after this the run
+            // ends at the last complete frame (every output still closed and valid), as on a second press.
+            Abort.CancelAfter(_drainLimit);
+        }
+        else Abort.Cancel();
+    }
+
+    public void Dispose()
+    {
+        Console.CancelKeyPress -= _onCancel;
+        _sigterm.Dispose();
+        Stop.Dispose();
+        Abort.Dispose();
     }
 }

@@ -14,6 +14,7 @@ root.Subcommands.Add(EvalCommands.Create());
 root.Subcommands.Add(ReportCommand.Create());
 root.Subcommands.Add(ModelsCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(BatchCommand.Create());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

@@ -33,12 +33,13 @@ internal static class BenchCommand
         var warmup = new Option<long>("--warmup") { Description = "Frames of a first, cold pipeline run (gives the time to first frame; the measured runs are then warm)", DefaultValueFactory = _ => new BenchmarkOptions { Input = "" }.WarmUpFrames };
         var outDir = new Option<string?>("--output-dir") { Description = "Keep the annotated videos and JSON lines in this folder (default: a temporary folder, deleted)" };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress lines" };
+        var streams = new Option<int?>("--streams") { Description = "Run N copies of the input through one process (one pipeline each, one shared detector and pose model) and compare the aggregate fps with one stream alone (only this is measured then)" };
         var models = new ModelArgs();
         Limits.AtMost(detThreads, Limits.Cores, Limits.CoresWhy);
         Limits.AtMost(poseThreads, Limits.Cores, Limits.CoresWhy);
         Limits.AtMost(poseRuns, Limits.Cores, Limits.CoresWhy);
         Limits.AtMost(capacity, Limits.MaxChannelCapacity, "each unit holds about six frames in memory; 4 is the default");
-        foreach (var o in new Option[] { input, frames, loop, json, sections, detThreads, poseThreads, poseRuns, spin, capacity, checkpoint, warmup, outDir, quiet })
+        foreach (var o in new Option[] { input, frames, loop, json, sections, detThreads, poseThreads, poseRuns, spin, capacity, checkpoint, warmup, outDir, quiet, streams })
             cmd.Options.Add(o);
         models.AddTo(cmd);
 
@@ -81,6 +82,14 @@ internal static class BenchCommand
                 Log = q ? null : new SynchronousProgress<string>(line => Console.Error.WriteLine($"bench: {line}")),
             };
             OptionNames.Check(options.Validate, OptionNames.Bench);
+            if (r.GetValue(streams) is { } n)
+            {
+                if (n is < 1 or > 64) throw new PoseTrackException($"--streams must be from 1 to 64 (got {n})");
+                var streamsReport = await StreamsBenchmark.RunAsync(options, n, token).ConfigureAwait(false);
+                PrintStreams(streamsReport);
+                if (jsonPath is not null) await File.WriteAllTextAsync(jsonPath, streamsReport.ToJson() + "\n", token).ConfigureAwait(false);
+                return CliErrors.Ok;
+            }
             var report = await PoseBenchmark.RunAsync(options, token).ConfigureAwait(false);
             Print(report);
             if (jsonPath is not null)
@@ -160,9 +169,26 @@ internal static class BenchCommand
         return rows;
     }
 
-    private static void Print(BenchmarkReport report)
+    private static void PrintStreams(StreamsReport r)
     {
-        var rows = Rows(report);
+        var rows = new List<(string, string, string)>
+        {
+            ("machine", "cpu", $"{r.Machine.CpuModel}, {r.Machine.Cores} cores"),
+            ("machine", "other processes meanwhile", $"{F(r.OtherCores, "F2")} cores (0 = a quiet machine)"),
+            ("input", r.Input, $"{r.FramesPerStream} frames a stream"),
+            ("streams", "models", r.Sharing),
+            ("streams", "single stream", $"{F(r.SingleFps, "F1")} fps"),
+        };
+        foreach (var s in r.PerStream) rows.Add(("streams", s.Name, $"{F(s.Fps, "F1")} fps ({s.Frames} frames in {F(s.Seconds)} s)"));
+        rows.Add(("streams", $"aggregate, {r.Streams} streams", $"{F(r.AggregateFps, "F1")} fps"));
+        rows.Add(("ratios", "streams vs single", F(r.StreamsVsSingle, "F3")));
+        PrintRows(rows);
+    }
+
+    private static void Print(BenchmarkReport report) => PrintRows(Rows(report));
+
+    private static void PrintRows(List<(string Section, string Figure, string Value)> rows)
+    {
         if (Console.IsOutputRedirected)
         {
             int w0 = rows.Max(x => x.Section.Length), w1 = rows.Max(x => x.Figure.Length);

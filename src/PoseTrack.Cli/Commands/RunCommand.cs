@@ -24,11 +24,14 @@ internal static class RunCommand
         root.Options.Add(output); root.Options.Add(fourcc); root.Options.Add(codec); root.Options.Add(segment); root.Options.Add(show); root.Options.Add(noOverlay);
         pipeline.AddTo(root);
         models.AddTo(root);
+        var metrics = new MetricsArgs();
+        metrics.AddTo(root);
 
         root.SetAction((r, ct) => CliErrors.GuardAsync(async () =>
         {
-            var input = pipeline.InputOf(r)
-                ?? throw new PoseTrackException("no input: give --input VIDEO|CAMERA-INDEX|IMAGE-FOLDER|URL (see posetrack --help)");
+            var inputs = pipeline.InputsOf(r);
+            if (inputs.Count == 0)
+                throw new PoseTrackException("no input: give --input VIDEO|CAMERA-INDEX|IMAGE-FOLDER|URL (see posetrack --help)");
             bool quiet = r.GetValue(pipeline.Quiet);
             using var loggers = Logging.Create(quiet, r.GetValue(pipeline.Verbose));
             var outputs = new RunOutputs(r.GetValue(output), r.GetValue(pipeline.Json), r.GetValue(pipeline.Mot),
@@ -39,16 +42,28 @@ internal static class RunCommand
                 Segment = r.GetValue(segment) is { } every ? SegmentedOutputs.ParseDuration(every) : null,
             };
             if (outputs.Codec == "h264" && outputs.FourCc is not null) throw new PoseTrackException("give either --codec h264 or --fourcc, not both");
+            bool several = inputs.Count > 1;
             if (outputs is { Video: null, Json: null, Mot: null, PoseTrackJson: null, Show: false })
             {
-                outputs = outputs with { Video = "out.mp4", Json = "out.jsonl" };
-                if (!quiet) Console.Error.WriteLine($"posetrack: no output given: writing {Path.GetFullPath("out.mp4")} and {Path.GetFullPath("out.jsonl")}");
+                outputs = several ? outputs with { Video = "out-{name}.mp4", Json = "out-{name}.jsonl" } : outputs with { Video = "out.mp4", Json = "out.jsonl" };
+                if (!quiet) Console.Error.WriteLine($"posetrack: no output given: writing {Path.GetFullPath(outputs.Video!)} and {Path.GetFullPath(outputs.Json!)}");
             }
             if (outputs.Segment is not null && outputs is { Video: null, Json: null })
                 throw new PoseTrackException("--segment splits the video and the JSON lines: give --output and/or --json");
+            if (several && outputs.Show) throw new PoseTrackException("--show previews one input; several inputs were given");
+            // Several streams never share a file: every output path must name its stream.
+            StreamInputs.CheckOutputsNamePerStream(inputs.Count, ("--output", outputs.Video), ("--json", outputs.Json), ("--mot", outputs.Mot), ("--posetrack", outputs.PoseTrackJson));
             var pipelineOptions = pipeline.Build(r, overlay: !r.GetValue(noOverlay));
             var sourceOptions = pipeline.BuildSource(r);
-            return await PipelineRunner.RunAsync(input, outputs, models.Build(r, loggers), pipelineOptions, sourceOptions, quiet, loggers).ConfigureAwait(false);
+            if (r.GetValue(metrics.Port) is not null && !several) throw new PoseTrackException("--metrics-port serves a run of several inputs (or posetrack batch)");
+            if (several)
+            {
+                using var exporter = metrics.Start(r);
+                return await MultiStreamRunner.RunAsync(inputs, outputs, models.Build(r, loggers), pipelineOptions, sourceOptions, quiet, loggers, exporter).ConfigureAwait(false);
+            }
+            // One input keeps the single-stream path (a {name} in an output path is its stream's name).
+            return await PipelineRunner.RunAsync(inputs[0].Input, MultiStreamRunner.OutputsFor(outputs, inputs[0].Name), models.Build(r, loggers),
+                pipelineOptions, sourceOptions, quiet, loggers).ConfigureAwait(false);
         }));
     }
 }

@@ -19,7 +19,7 @@ internal static class TrackCommand
         models.AddTo(cmd);
         cmd.SetAction((r, ct) => CliErrors.GuardAsync(async () =>
         {
-            var input = pipeline.InputOf(r) ?? throw new PoseTrackException("no input: give --input VIDEO");
+            var input = pipeline.InputOf(r, "posetrack track") ?? throw new PoseTrackException("no input: give --input VIDEO");
             bool quiet = r.GetValue(pipeline.Quiet);
             using var loggers = Logging.Create(quiet, r.GetValue(pipeline.Verbose));
             var outputs = new RunOutputs(null, r.GetValue(pipeline.Json), r.GetValue(pipeline.Mot), r.GetValue(pipeline.PoseTrackJson), false, null);

@@ -123,7 +123,7 @@ public static class PoseBenchmark
         }
     }
 
-    private static IFrameSource OpenInput(string input)
+    internal static IFrameSource OpenInput(string input)
     {
         var source = FrameSources.Open(input);
         if (source.Info.IsLive)
@@ -134,10 +134,10 @@ public static class PoseBenchmark
         return source;
     }
 
-    private static IFrameSource OpenRun(BenchmarkOptions o, long frames) =>
+    internal static IFrameSource OpenRun(BenchmarkOptions o, long frames) =>
         o.Loop ? new LoopingFrameSource(() => OpenInput(o.Input), frames) : OpenInput(o.Input);
 
-    private static List<IFrameSink> OpenSinks(string outDir, string name, SourceInfo info, PoseEstimator estimator)
+    internal static List<IFrameSink> OpenSinks(string outDir, string name, SourceInfo info, PoseEstimator estimator)
     {
         var sinks = new List<IFrameSink>();
         try
@@ -443,7 +443,7 @@ public static class PoseBenchmark
         return self.WorkingSet64 / MiB;
     }
 
-    private static MachineFigures Machine(string provider)
+    internal static MachineFigures Machine(string provider)
     {
         string cpu = RuntimeInformation.ProcessArchitecture.ToString();
         try
