@@ -65,7 +65,12 @@ internal sealed partial class JobBroker : IAsyncDisposable
         var broker = new JobBroker(new NatsClient(opts), Secrets.Redact(url), queue ?? new JobQueueOptions());
         try
         {
-            await broker._client.ConnectAsync().ConfigureAwait(false);
+            try { await broker._client.ConnectAsync().ConfigureAwait(false); }
+            catch (NatsException e)
+            {
+                var reason = e.InnerException is { } inner ? $"{e.Message} ({inner.Message})" : e.Message;
+                throw new PoseTrackException($"cannot connect to the broker {broker.DisplayUrl}: {Secrets.Redact(reason)}");
+            }
             await broker.EnsureAsync(ct).ConfigureAwait(false);
             return broker;
         }

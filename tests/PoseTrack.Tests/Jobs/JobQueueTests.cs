@@ -134,6 +134,51 @@ public sealed class JobQueueTests(ITestOutputHelper output)
         finally { server.Dispose(); }
     }
 
+    /// <summary>
+    /// SIGTERM: the worker takes no new job, finishes the running one and exits 0. A second signal hands the running
+    /// job back at once (exit 130) and another worker does it. A wrong password is one line, exit 2, never echoed.
+    /// </summary>
+    [Fact]
+    public void Sigterm_finishes_the_job_and_a_second_signal_hands_it_back()
+    {
+        if (!Have()) return;
+        var dir = TestData.TempDir("jobs");
+        using var server = NatsServer.Start(Path.Combine(dir, "store"));
+        var wrong = CliProcess.Run(dir, "jobs", "list", "--nats", server.Url.Replace(Password, "not-" + Password));
+        Assert.Equal(2, wrong.ExitCode);
+        Assert.Contains("Authorization Violation", wrong.Stderr);
+        Assert.DoesNotContain(Password, wrong.Stdout + wrong.Stderr);
+
+        var video = Path.Combine(TestData.RepoRoot, "samples", "data", "vtest_10s.mp4");
+        foreach (var id in new[] { "one", "two" })
+            Assert.Equal(0, CliProcess.Run(dir, "submit", "--nats", server.Url, "--input", video, "--upload", "--job-id", id, "--max-frames", "30").ExitCode);
+
+        using (var w1 = Worker.Start(dir, server.Url, "w1"))
+        {
+            w1.WaitForLine("job one: attempt 1: running", TimeSpan.FromMinutes(2));
+            w1.Stop(); // SIGTERM, then exit 0 once job one is done
+            Assert.Contains("job one: done", w1.Stderr);
+            Assert.DoesNotContain("job two", w1.Stderr);
+        }
+        using (var w2 = Worker.Start(dir, server.Url, "w2"))
+        {
+            w2.WaitForLine("job two: attempt 1: running", TimeSpan.FromMinutes(2));
+            w2.Signal("TERM");
+            w2.WaitForLine("stopping", TimeSpan.FromMinutes(1));
+            w2.Signal("TERM");
+            Assert.True(w2.Process.WaitForExit(60_000), "no exit after the second signal");
+            w2.Process.WaitForExit();
+            Assert.Equal(130, w2.Process.ExitCode);
+            Assert.Contains("job two: handed back", w2.Stderr);
+        }
+        using var w3 = Worker.Start(dir, server.Url, "w3");
+        // Handed back with a nak, not left to the ack deadline: the next worker gets it as attempt 2.
+        w3.WaitForLine("job two: attempt 2: running", TimeSpan.FromMinutes(2));
+        var wait = CliProcess.Run(dir, TimeSpan.FromMinutes(3), "jobs", "wait", "--nats", server.Url, "--timeout", "150");
+        Assert.True(wait.ExitCode == 0, wait.Stdout + wait.Stderr + w3.Stderr);
+        w3.Stop();
+    }
+
     [Fact]
     public void Broker_url_credentials_go_to_auth_options_not_to_the_address()
     {
@@ -254,11 +299,17 @@ public sealed class JobQueueTests(ITestOutputHelper output)
             }
         }
 
+        public void Signal(string name)
+        {
+            using var kill = Process.Start(new ProcessStartInfo("kill", $"-{name} {Process.Id}") { UseShellExecute = false })!;
+            kill.WaitForExit();
+        }
+
         /// <summary>SIGTERM: the worker finishes its jobs and exits 0.</summary>
         public void Stop()
         {
             if (Process.HasExited) return;
-            using (var kill = Process.Start(new ProcessStartInfo("kill", $"-TERM {Process.Id}") { UseShellExecute = false })!) kill.WaitForExit();
+            Signal("TERM");
             Assert.True(Process.WaitForExit(120_000), "the worker did not stop after SIGTERM");
             Process.WaitForExit();
             Assert.Equal(0, Process.ExitCode);
