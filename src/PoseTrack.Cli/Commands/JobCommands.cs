@@ -34,7 +34,7 @@ internal static class JobCommands
         var nats = NatsOption(); var creds = CredsOption();
         var concurrency = new Option<int>("--concurrency") { Description = "Jobs run at once", DefaultValueFactory = _ => 1 };
         var ackWait = new Option<double>("--ack-wait") { Description = "Seconds without an ack (or progress ack) before a job goes to another worker", DefaultValueFactory = _ => new JobQueueOptions().AckWait.TotalSeconds };
-        var maxDeliver = new Option<int>("--max-deliver") { Description = "Attempts before a job is failed", DefaultValueFactory = _ => new JobQueueOptions().MaxDeliver };
+        var maxDeliver = new Option<int>("--max-deliver") { Description = "Attempts before a job is failed (the same on every worker: the consumer is shared)", DefaultValueFactory = _ => new JobQueueOptions().MaxDeliver };
         var name = new Option<string?>("--name") { Description = "Worker name in job states (default host:pid)" };
         cmd.Options.Add(nats); cmd.Options.Add(creds); cmd.Options.Add(concurrency); cmd.Options.Add(ackWait); cmd.Options.Add(maxDeliver); cmd.Options.Add(name);
         cmd.SetAction((r, ct) => CliErrors.GuardAsync(ct, async _ =>
@@ -68,7 +68,11 @@ internal static class JobCommands
                 Console.Error.WriteLine($"posetrack worker {workerName}: connected to {broker.DisplayUrl}; {slots} slot(s), ack wait {queue.AckWait.TotalSeconds:F0} s, max deliver {queue.MaxDeliver}");
                 var worker = new JobWorker(broker, (job, input, dir, token) => RunChildAsync(job, input, dir, runArgs, token), workerName,
                     line => Console.Error.WriteLine($"posetrack worker {workerName}: {line}"));
+                using var watching = new CancellationTokenSource();
+                var lost = broker.WatchLostJobsAsync(line => Console.Error.WriteLine($"posetrack worker {workerName}: {line}"), watching.Token);
                 await worker.RunAsync(slots, stopPulling.Token, abort.Token).ConfigureAwait(false);
+                await watching.CancelAsync().ConfigureAwait(false);
+                await lost.ConfigureAwait(false);
                 Console.Error.WriteLine($"posetrack worker {workerName}: stopped");
                 return abort.IsCancellationRequested ? CliErrors.Interrupted : CliErrors.Ok;
             }

@@ -1,3 +1,5 @@
+using System.Text;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
@@ -137,13 +139,14 @@ internal sealed partial class JobBroker : IAsyncDisposable
     /// </summary>
     internal static ConsumerConfig ConsumerConfigFor(JobQueueOptions q)
     {
-        var backoff = Enumerable.Range(0, Math.Max(1, q.MaxDeliver - 1)).Select(i => q.AckWait * (1 << Math.Min(i, 4))).ToArray();
+        // The server wants fewer backoff steps than deliveries: one per redelivery.
+        var backoff = Enumerable.Range(0, q.MaxDeliver - 1).Select(i => q.AckWait * (1 << Math.Min(i, 4))).ToArray();
         return new ConsumerConfig(Consumer)
         {
             AckPolicy = ConsumerConfigAckPolicy.Explicit,
-            AckWait = backoff[0],
+            AckWait = q.AckWait,
             MaxDeliver = q.MaxDeliver,
-            Backoff = backoff,
+            Backoff = backoff.Length > 0 ? backoff : null,
             MaxAckPending = 1000,
             FilterSubject = Subject,
         };
@@ -217,6 +220,40 @@ internal sealed partial class JobBroker : IAsyncDisposable
     {
         await using (var stream = File.Create(file))
             await Files.GetAsync(key, stream, cancellationToken: ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Jobs whose last allowed attempt never answered (its worker died on it): the server announces them with a
+    /// max-deliveries advisory and delivers them no more. Each is recorded failed and removed from the queue, so
+    /// <c>jobs wait</c> does not wait for it for ever. Every worker listens; the updates are the same, so any may win.
+    /// </summary>
+    public async Task WatchLostJobsAsync(Action<string> log, CancellationToken ct)
+    {
+        try
+        {
+            await foreach (var advisory in _client.SubscribeAsync<byte[]>($"$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.{Stream}.{Consumer}", cancellationToken: ct).ConfigureAwait(false))
+            {
+                try
+                {
+                    using var doc = JsonDocument.Parse(advisory.Data ?? []);
+                    ulong seq = doc.RootElement.GetProperty("stream_seq").GetUInt64();
+                    long deliveries = doc.RootElement.TryGetProperty("deliveries", out var d) ? d.GetInt64() : Queue.MaxDeliver;
+                    var reply = await _client.RequestAsync<byte[], byte[]>($"$JS.API.STREAM.MSG.GET.{Stream}", Encoding.UTF8.GetBytes($"{{\"seq\":{seq}}}"), cancellationToken: ct).ConfigureAwait(false);
+                    using var got = JsonDocument.Parse(reply.Data ?? []);
+                    if (!got.RootElement.TryGetProperty("message", out var message)) continue;
+                    var job = JobJson.Decode<JobSpec>(Convert.FromBase64String(message.GetProperty("data").GetString() ?? ""));
+                    if (await GetStateAsync(job.Id, ct).ConfigureAwait(false) is { Open: true } state)
+                    {
+                        var error = $"attempt {deliveries} of {deliveries} did not finish (its worker stopped or died)" + (state.Error is { } e ? $"; before: {e}" : "");
+                        await PutStateAsync(state with { State = JobState.Failed, Error = error }, ct).ConfigureAwait(false);
+                        log($"job {job.Id}: failed: {error}");
+                    }
+                    await JetStream.DeleteMessageAsync(Stream, new StreamMsgDeleteRequest { Seq = seq }, ct).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException) { log($"max-deliveries advisory: {Secrets.Redact(e.Message)}"); }
+            }
+        }
+        catch (OperationCanceledException) { }
     }
 
     public ValueTask DisposeAsync() => _client.DisposeAsync();

@@ -179,6 +179,32 @@ public sealed class JobQueueTests(ITestOutputHelper output)
         w3.Stop();
     }
 
+    /// <summary>
+    /// A worker killed on a job's last allowed attempt: the broker delivers it no more and announces it; the other
+    /// worker records it failed, so <c>jobs wait</c> ends (exit 2) instead of waiting for ever.
+    /// </summary>
+    [Fact]
+    public void A_job_lost_on_its_last_attempt_ends_failed()
+    {
+        if (!Have()) return;
+        var dir = TestData.TempDir("jobs");
+        using var server = NatsServer.Start(Path.Combine(dir, "store"));
+        var video = Path.Combine(TestData.RepoRoot, "samples", "data", "vtest_10s.mp4");
+        Assert.Equal(0, CliProcess.Run(dir, "submit", "--nats", server.Url, "--input", video, "--upload", "--job-id", "last", "--max-frames", "60").ExitCode);
+        using var w1 = Worker.Start(dir, server.Url, "w1", "--max-deliver", "1");
+        w1.WaitForLine("job last: attempt 1: running", TimeSpan.FromMinutes(2));
+        using var w2 = Worker.Start(dir, server.Url, "w2", "--max-deliver", "1");
+        w2.WaitForLine("connected", TimeSpan.FromMinutes(1));
+        w1.Process.Kill();
+        w2.WaitForLine("job last: failed", TimeSpan.FromMinutes(2));
+        var wait = CliProcess.Run(dir, TimeSpan.FromMinutes(2), "jobs", "wait", "--nats", server.Url, "--timeout", "60");
+        Assert.True(wait.ExitCode == 2, wait.Stdout + wait.Stderr);
+        Assert.Contains("done=0 failed=1", wait.Stdout);
+        Assert.Contains("did not finish", wait.Stderr);
+        Assert.DoesNotContain("attempt 2", w2.Stderr);
+        w2.Stop();
+    }
+
     [Fact]
     public void Broker_url_credentials_go_to_auth_options_not_to_the_address()
     {
