@@ -69,10 +69,10 @@ internal sealed class JobWorker(JobBroker broker, JobRunner runner, string name,
             await Quietly(() => msg.AckAsync().AsTask()).ConfigureAwait(false);
             return;
         }
-        var state = (known ?? new JobState(job.Id, JobState.Queued, 0, null, job.Input, null, [], default))
+        var state = (known ?? new JobState(job.Id, JobState.Queued, 0, null, Secrets.Redact(job.Input), null, [], default))
             with { State = JobState.Running, Attempts = attempt, Worker = name };
         await Retry(() => broker.PutStateAsync(state, CancellationToken.None)).ConfigureAwait(false);
-        log($"job {job.Id}: attempt {attempt}: running {job.Input}");
+        log($"job {job.Id}: attempt {attempt}: running {Secrets.Redact(job.Input)}");
 
         // Progress acks every third of the ack deadline keep a live job from being redelivered, however long it runs.
         using var running = new CancellationTokenSource();
