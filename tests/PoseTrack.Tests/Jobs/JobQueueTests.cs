@@ -211,6 +211,28 @@ public sealed class JobQueueTests(ITestOutputHelper output)
         w2.Stop();
     }
 
+    /// <summary>A stream URL input with a password: failed with its error, the password in no state, list or log line.</summary>
+    [Fact]
+    public void A_url_inputs_password_is_in_no_state_list_or_log()
+    {
+        if (!Have()) return;
+        var dir = TestData.TempDir("jobs");
+        using var server = NatsServer.Start(Path.Combine(dir, "store"));
+        const string camPassword = "cam-pw-77aa";
+        var sub = CliProcess.Run(dir, "submit", "--nats", server.Url, "--input", $"rtsp://cam:{camPassword}@127.0.0.1:1/live", "--job-id", "cam",
+            "--reconnect", "0", "--stall-timeout", "2");
+        Assert.True(sub.ExitCode == 0, sub.Stderr);
+        using var w = Worker.Start(dir, server.Url, "w1", "--max-deliver", "1");
+        var wait = CliProcess.Run(dir, TimeSpan.FromMinutes(2), "jobs", "wait", "--nats", server.Url, "--timeout", "90");
+        Assert.True(wait.ExitCode == 2, wait.Stdout + wait.Stderr + w.Stderr);
+        var list = CliProcess.Run(dir, "jobs", "list", "--nats", server.Url, "--json");
+        Assert.Contains("cam:***@", list.Stdout);
+        w.Stop();
+        var all = sub.Stdout + sub.Stderr + wait.Stdout + wait.Stderr + list.Stdout + list.Stderr + w.Stdout + w.Stderr;
+        Assert.DoesNotContain(camPassword, all);
+        Assert.DoesNotContain(Password, all);
+    }
+
     [Fact]
     public void Broker_url_credentials_go_to_auth_options_not_to_the_address()
     {
