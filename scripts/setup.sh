@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the native packages PoseTrack needs on Debian/Ubuntu: the OpenCV runtime links GTK 3; Debian's ffmpeg
 # decodes piped input (--input -) and network streams, and makes the odd media the tests use; GStreamer's RTSP server
-# (Python bindings, good and bad plugins) serves the live-stream tests.
+# (Python bindings, good and bad plugins) serves the live-stream tests; nats-server (JetStream)
+# is the loopback broker of the job workers' tests.
 # Runs apt-get directly as root, through sudo otherwise; without either it prints the exact command and fails.
 set -euo pipefail
 
@@ -17,6 +18,8 @@ gst_ok() {
     && ls /usr/lib/*/gstreamer-1.0/libgstrtp.so >/dev/null 2>&1 \
     && ls /usr/lib/*/gstreamer-1.0/libgstvideoparsersbad.so >/dev/null 2>&1
 }
+# The job workers' tests: a loopback JetStream broker (Debian installs it in /usr/sbin, off a user's PATH).
+command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || need+=(nats-server)
 gst_ok || need+=(python3-gst-1.0 gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-good gstreamer1.0-plugins-bad)
 [ ${#need[@]} -eq 0 ] && exit 0
 

@@ -5,6 +5,7 @@ using PoseTrack.Cli.Commands;
 FileSizeLimit.IgnoreSignal();
 Interrupts.Install();
 StandardStreams.EnsureOpen();
+ParentWatch.Install();
 
 var root = new RootCommand("PoseTrack: real-time multi-person pose tracking (detector → top-down pose → OKS tracker → annotated video + JSON lines)");
 RunCommand.Configure(root);
@@ -15,6 +16,7 @@ root.Subcommands.Add(ReportCommand.Create());
 root.Subcommands.Add(ModelsCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(BatchCommand.Create());
+foreach (var jobs in JobCommands.Create()) root.Subcommands.Add(jobs);
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)
