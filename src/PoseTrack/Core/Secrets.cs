@@ -7,7 +7,7 @@ namespace PoseTrack.Core;
 /// (<c>rtsp://user:***@host/…</c>) and the values of query parameters that carry secrets (<c>?token=***</c>).
 /// Applied wherever an input, model source or broker address reaches a message, a log line or an output.
 /// </summary>
-public static partial class Secrets
+internal static partial class Secrets
 {
     /// <summary>
     /// <paramref name="text"/> with every URL password and secret query value replaced by <c>***</c>. Text without

@@ -9,7 +9,7 @@ namespace PoseTrack.Sinks;
 /// (invariant culture, shortest round-trip numbers). Output is flushed at the end of every frame, so a crash
 /// loses at most the frame being written.
 /// </summary>
-public sealed class MotWriter : IDisposable
+internal sealed class MotWriter : IDisposable
 {
     private readonly TextWriter _writer;
     private readonly FileStream? _file;   // set when writing to a path: cut back to the last whole frame on a failed write

@@ -8,7 +8,7 @@ namespace PoseTrack.Sinks;
 /// other process is writing one of them. The sinks take the same exclusive lock when they open, so two runs racing
 /// past this check still cannot write one file together.
 /// </summary>
-public static class OutputSafety
+internal static class OutputSafety
 {
     /// <summary>
     /// Throws <see cref="PoseTrackException"/> (one line naming the paths by the caller's <c>Name</c>s) when an

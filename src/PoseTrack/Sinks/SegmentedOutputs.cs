@@ -10,7 +10,7 @@ namespace PoseTrack.Sinks;
 /// <param name="Index">0 for the first segment, then 1, 2 … (segments without a frame, during a gap, are skipped).</param>
 /// <param name="StartMs">The segment's start on the frames' clock (time_ms): the first frame's time + Index × duration.</param>
 /// <param name="StartUtc">The segment's start on the wall clock: the run's first frame's wall-clock time + (StartMs − the first frame's time_ms).</param>
-public sealed record OutputSegment(int Index, double StartMs, DateTimeOffset StartUtc)
+internal sealed record OutputSegment(int Index, double StartMs, DateTimeOffset StartUtc)
 {
     /// <summary>
     /// The file name of this segment for an output named <paramref name="path"/>: <c>NAME_yyyyMMddTHHmmssZ.EXT</c>
@@ -33,7 +33,7 @@ public sealed record OutputSegment(int Index, double StartMs, DateTimeOffset Sta
 /// take the writer's lock (another process writing the file refuses it). The pipeline's <see cref="Complete"/> on a
 /// stop (Ctrl+C, SIGTERM, the end of the input) finalises the open segment like any other output.
 /// </remarks>
-public sealed partial class SegmentedOutputs : IFrameSink, IGapSink
+internal sealed partial class SegmentedOutputs : IFrameSink, IGapSink
 {
     private readonly Func<OutputSegment, IReadOnlyList<IFrameSink>> _open;
     private readonly Func<OutputSegment, IReadOnlyList<(string Name, string Path)>> _paths;

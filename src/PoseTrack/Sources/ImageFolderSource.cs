@@ -7,7 +7,7 @@ namespace PoseTrack.Sources;
 /// <summary>A file a folder source did not use, and why.</summary>
 /// <param name="Path">The file.</param>
 /// <param name="Reason">Why it was skipped ("empty (0 bytes)", "not an image", "cannot be decoded").</param>
-public sealed record SkippedFile(string Path, string Reason);
+internal sealed record SkippedFile(string Path, string Reason);
 
 /// <summary>
 /// The images of one folder (not its sub-folders) as frames, in ordinal order of file name (so zero-padded
@@ -79,7 +79,7 @@ public sealed class ImageFolderSource : IFrameSource
     public SourceInfo Info { get; }
 
     /// <summary>Files not used so far (not images, empty, or undecodable), in the order met.</summary>
-    public IReadOnlyList<SkippedFile> Skipped => _skipped;
+    internal IReadOnlyList<SkippedFile> Skipped => _skipped;
 
     /// <summary>Images resized to the first image's size so far.</summary>
     public IReadOnlyList<string> Resized => _resized;

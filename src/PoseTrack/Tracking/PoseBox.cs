@@ -3,7 +3,7 @@ using PoseTrack.Core;
 namespace PoseTrack.Tracking;
 
 /// <summary>Boxes derived from poses, for frames where the detector is not run.</summary>
-public static class PoseBox
+internal static class PoseBox
 {
     /// <summary>Default enlargement: Simple Baselines crops around a pose's extent grown by 25%.</summary>
     public const float DefaultEnlarge = 1.25f;
