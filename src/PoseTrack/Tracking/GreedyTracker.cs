@@ -243,8 +243,8 @@ public abstract class GreedyTracker : ITracker
     private void ForgetLostTracks(double timeSeconds)
     {
         int kept = 0;
-        foreach (var lost in _lost)
-            if (timeSeconds - lost.LastSeenSeconds <= Options.ReidWindowSeconds) _lost[kept++] = lost;
+        for (int i = 0; i < _lost.Count; i++)
+            if (timeSeconds - _lost[i].LastSeenSeconds <= Options.ReidWindowSeconds) _lost[kept++] = _lost[i];
         _lost.RemoveRange(kept, _lost.Count - kept);
     }
 
