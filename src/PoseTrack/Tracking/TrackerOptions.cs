@@ -183,11 +183,12 @@ public sealed record TrackerOptions
 
     /// <summary>
     /// Weight of appearance in a match's ordering: similarity + w·(appearance − 1), only between pairs that already
-    /// clear their threshold, so appearance orders matches (people crossing) but never makes one. Default 0.2:
-    /// enough to outweigh the small OKS/IoU differences of two overlapping people, too little to override a clear
-    /// geometric match.
+    /// clear their threshold, so appearance orders matches (people crossing) but never makes one. Default 0 (off):
+    /// measured on TUD-Campus, where people overlap for many frames and each one's histogram picks up the other's
+    /// colours, 0.05, 0.1 and 0.2 all raised ID switches from 1 to 3 (MOTA 0.596 → 0.588); on scenes where crossing
+    /// people stay apart in the image (the synthetic crossing test) 0.2 keeps ids that geometry alone swaps.
     /// </summary>
-    public float AppearanceWeight { get; init; } = 0.2f;
+    public float AppearanceWeight { get; init; } = 0f;
 
     /// <summary>
     /// Weight of the newest frame in a track's running appearance descriptor. Default 0.1: about ten frames are

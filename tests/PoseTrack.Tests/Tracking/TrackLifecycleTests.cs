@@ -102,7 +102,7 @@ public class TrackLifecycleTests
         // Same size, same depth, same gait, no motion prediction. At the meeting frame (f = 40) B is fully behind A and
         // not detected; a frame later B is 6 px from where A-track last was and 12 px from B-track's last pose, A is
         // 6 px from its track and 0 px from B-track's last pose: geometry alone would hand A to B's track.
-        var options = new TrackerOptions { PredictMotion = false };
+        var options = new TrackerOptions { PredictMotion = false, AppearanceWeight = 0.2f };
         bool Swapped(OksTracker tracker, bool frames)
         {
             var a = new HashSet<int>();
