@@ -26,6 +26,20 @@ internal sealed class PipelineArgs
     public Option<float> KeypointThreshold { get; } = new("--kp-threshold") { Description = "Keypoint score a joint needs to count in OKS matching", DefaultValueFactory = _ => new TrackerOptions().KeypointScoreThreshold };
     public Option<Switch> PredictMotion { get; } = Choices.OnOff("--predict-motion", "Move each track's last pose by its velocity before matching: on or off", () => new TrackerOptions().PredictMotion);
     public Option<Switch> IouStage { get; } = Choices.OnOff("--iou-second-stage", "OKS tracker: let pairs that fail OKS match by box IoU after all OKS matches: on or off", () => new TrackerOptions().IouSecondStage);
+    public Option<int> ConfirmHits { get; } = new("--confirm-hits") { Description = "A new track is confirmed (gets an id, reaches the outputs) once matched in this many of its last --confirm-window frames; 1 = at once", DefaultValueFactory = _ => new TrackerOptions().ConfirmHits };
+    public Option<int> ConfirmWindow { get; } = new("--confirm-window") { Description = "Frames a tentative track has to reach --confirm-hits matches before it is dropped", DefaultValueFactory = _ => new TrackerOptions().ConfirmWindow };
+    public Option<float> ConfirmScore { get; } = new("--confirm-score") { Description = "Box score that confirms a new track at once (above 1: never)", DefaultValueFactory = _ => new TrackerOptions().ConfirmAtOnceScore };
+    public Option<float> StartScore { get; } = new("--start-score") { Description = "Box score a person needs to start a track; lower ones may only continue confirmed tracks (two-stage association)", DefaultValueFactory = _ => new TrackerOptions().TrackStartScore };
+    public Option<int> PlausibleJoints { get; } = new("--plausible-joints") { Description = "Confident joints a person needs to start a track (0 turns the plausibility check off)", DefaultValueFactory = _ => new TrackerOptions().PlausibleMinJoints };
+    public Option<float> PlausibleInBox { get; } = new("--plausible-in-box") { Description = "Share of confident joints that must lie inside the person's box (grown by a tenth) to start a track", DefaultValueFactory = _ => new TrackerOptions().PlausibleMinInBox };
+    public Option<float> PlausibleMaxLimb { get; } = new("--plausible-max-limb") { Description = "Longest limb allowed, as a share of the box's longer side, to start a track", DefaultValueFactory = _ => new TrackerOptions().PlausibleMaxLimb };
+    public Option<float> PlausibleExtent { get; } = new("--plausible-extent") { Description = "Least height of the confident joints as a share of the box height, to start a track", DefaultValueFactory = _ => new TrackerOptions().PlausibleMinExtent };
+    public Option<double> ReidWindow { get; } = new("--reid-window") { Description = "Seconds a lost track is remembered so a person who comes back gets their id again (0 = off)", DefaultValueFactory = _ => new TrackerOptions().ReidWindowSeconds };
+    public Option<float> ReidDistance { get; } = new("--reid-distance") { Description = "Re-finding: farthest a new track may be from where the lost one was last seen, in its box heights", DefaultValueFactory = _ => new TrackerOptions().ReidMaxDistance };
+    public Option<float> ReidSizeRatio { get; } = new("--reid-size-ratio") { Description = "Re-finding: largest ratio of box heights between the lost and the new track", DefaultValueFactory = _ => new TrackerOptions().ReidMaxSizeRatio };
+    public Option<float> ReidAppearance { get; } = new("--reid-appearance") { Description = "Re-finding: least appearance similarity (0..1) between the lost and the new track", DefaultValueFactory = _ => new TrackerOptions().ReidMinAppearance };
+    public Option<Switch> Appearance { get; } = Choices.OnOff("--appearance", "Colour-histogram appearance of torso and legs, to re-find lost tracks and order matches when people cross: on or off", () => new TrackerOptions().UseAppearance);
+    public Option<float> AppearanceWeight { get; } = new("--appearance-weight") { Description = "Weight of appearance when ordering matches (it never makes a match by itself)", DefaultValueFactory = _ => new TrackerOptions().AppearanceWeight };
     public Option<int?> MaxAge { get; } = new("--max-age") { Description = "Frames an unmatched track survives (default: one second of video)" };
     public Option<long?> MaxFrames { get; } = new("--max-frames") { Description = "Stop after this many frames" };
     public Option<double> Start { get; } = new("--start") { Description = "Skip to this time in seconds", DefaultValueFactory = _ => new PipelineOptions().StartSeconds };
@@ -43,7 +57,9 @@ internal sealed class PipelineArgs
     public void AddTo(Command command)
     {
         foreach (var o in new Option[] { Input, Sources, Camera, Json, Mot, PoseTrackJson, Tracker, DetEvery, Smooth, MinCutoff, Beta, DCutoff,
-                     MatchThreshold, OksWeight, IouThreshold, KeypointThreshold, PredictMotion, IouStage, MaxAge, MaxFrames, Start, DropFrames, ChannelCapacity, FolderFps, RtspTransport, StallTimeout, Reconnect, Quiet, Verbose })
+                     MatchThreshold, OksWeight, IouThreshold, KeypointThreshold, PredictMotion, IouStage, MaxAge,
+                     ConfirmHits, ConfirmWindow, ConfirmScore, StartScore, PlausibleJoints, PlausibleInBox, PlausibleMaxLimb, PlausibleExtent,
+                     ReidWindow, ReidDistance, ReidSizeRatio, ReidAppearance, Appearance, AppearanceWeight, MaxFrames, Start, DropFrames, ChannelCapacity, FolderFps, RtspTransport, StallTimeout, Reconnect, Quiet, Verbose })
             command.Options.Add(o);
     }
 
@@ -113,6 +129,20 @@ internal sealed class PipelineArgs
             MinCutoff = r.GetValue(MinCutoff),
             Beta = r.GetValue(Beta),
             DCutoff = r.GetValue(DCutoff),
+            ConfirmHits = r.GetValue(ConfirmHits),
+            ConfirmWindow = r.GetValue(ConfirmWindow),
+            ConfirmAtOnceScore = r.GetValue(ConfirmScore),
+            TrackStartScore = r.GetValue(StartScore),
+            PlausibleMinJoints = r.GetValue(PlausibleJoints),
+            PlausibleMinInBox = r.GetValue(PlausibleInBox),
+            PlausibleMaxLimb = r.GetValue(PlausibleMaxLimb),
+            PlausibleMinExtent = r.GetValue(PlausibleExtent),
+            ReidWindowSeconds = r.GetValue(ReidWindow),
+            ReidMaxDistance = r.GetValue(ReidDistance),
+            ReidMaxSizeRatio = r.GetValue(ReidSizeRatio),
+            ReidMinAppearance = r.GetValue(ReidAppearance),
+            UseAppearance = r.IsOn(Appearance),
+            AppearanceWeight = r.GetValue(AppearanceWeight),
         };
         var options = new PipelineOptions
         {

@@ -200,13 +200,13 @@ internal static class PipelineRunner
                 ? string.Create(CultureInfo.InvariantCulture, $" gaps={s.Gaps} latency_p50_ms={p50.TotalMilliseconds:F0} latency_p95_ms={p95.TotalMilliseconds:F0}")
                 : "";
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"frames={s.Frames} seconds={s.Elapsed.TotalSeconds:F2} fps={s.MeanFps:F2} tracks={s.TracksSeen} dropped={s.DroppedFrames} stopped={(s.Stopped ? "true" : "false")}{live}"));
+                $"frames={s.Frames} seconds={s.Elapsed.TotalSeconds:F2} fps={s.MeanFps:F2} tracks={s.TracksSeen} rejected={s.Tracking.PersonsRejected} refound={s.Tracking.TracksRefound} dropped={s.DroppedFrames} stopped={(s.Stopped ? "true" : "false")}{live}"));
             foreach (var w in written) Console.WriteLine($"wrote={w}");
             return;
         }
-        var table = new Table().AddColumns("frames", "time", "mean fps", "tracks seen", "dropped frames");
+        var table = new Table().AddColumns("frames", "time", "mean fps", "tracks seen", "persons rejected", "dropped frames");
         var cells = new List<string> { s.Frames.ToString(CultureInfo.InvariantCulture), $"{s.Elapsed.TotalSeconds:F1} s", s.MeanFps.ToString("F1", CultureInfo.InvariantCulture),
-            s.TracksSeen.ToString(CultureInfo.InvariantCulture), s.DroppedFrames.ToString(CultureInfo.InvariantCulture) };
+            s.TracksSeen.ToString(CultureInfo.InvariantCulture), s.Tracking.PersonsRejected.ToString(CultureInfo.InvariantCulture), s.DroppedFrames.ToString(CultureInfo.InvariantCulture) };
         if (s.LatencyP50 is { } l50 && s.LatencyP95 is { } l95)
         {
             table.AddColumns("gaps", "latency p50 / p95");

@@ -115,6 +115,12 @@ public sealed record PipelineSummary(long Frames, TimeSpan Elapsed, int TracksSe
     public int Gaps { get; init; }
 
     /// <summary>
+    /// The tracker's lifecycle totals: persons rejected as implausible (never tracked), tentative tracks dropped
+    /// unconfirmed, tracks re-found (<see cref="Tracking.TrackerCounts"/>).
+    /// </summary>
+    public Tracking.TrackerCounts Tracking { get; init; }
+
+    /// <summary>
     /// Live sources: median end-to-end latency, from a frame's arrival from the source (decoded, as ffmpeg hands it
     /// over) to its being written by every sink; frames dropped on the way are not counted. Null for files.
     /// </summary>

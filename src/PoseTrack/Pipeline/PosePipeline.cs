@@ -226,6 +226,7 @@ public sealed class PosePipeline
             stop.IsCancellationRequested, sourceProblem, stages, firstOut)
         {
             Gaps = gapCount,
+            Tracking = tracker.Counts,
             LatencyP50 = latency?.Percentile(0.50),
             LatencyP95 = latency?.Percentile(0.95),
         };

@@ -1,8 +1,12 @@
+using PoseTrack.Core;
 using PoseTrack.Tracking;
 
 namespace PoseTrack.Pipeline;
 
-/// <summary>Assigns track ids with an <see cref="ITracker"/> (which also smooths keypoints per track when its options say so).</summary>
+/// <summary>
+/// Assigns track ids with an <see cref="ITracker"/> (which also smooths keypoints per track when its options say so),
+/// giving it the frame for appearance; persons of no confirmed track (tentative, implausible) leave the outputs here.
+/// </summary>
 internal sealed class TrackStage(ITracker tracker) : PipelineStage("track")
 {
     private int _maxId;
@@ -12,9 +16,14 @@ internal sealed class TrackStage(ITracker tracker) : PipelineStage("track")
 
     protected override ValueTask ProcessAsync(FramePacket packet, CancellationToken ct)
     {
-        var tracked = tracker.Update(packet.Persons, packet.TimeMs / 1000.0);
-        foreach (var p in tracked) if (p.TrackId > _maxId) _maxId = p.TrackId;
-        packet.Persons = tracked;
+        var tracked = tracker.Update(packet.Persons, packet.TimeMs / 1000.0, packet.Image);
+        int untracked = 0;
+        foreach (var p in tracked)
+        {
+            if (p.TrackId > _maxId) _maxId = p.TrackId;
+            if (p.TrackId == 0) untracked++;
+        }
+        packet.Persons = untracked == 0 ? tracked : tracked.Where(p => p.TrackId > 0).ToArray();
         return ValueTask.CompletedTask;
     }
 }

@@ -18,8 +18,26 @@ public sealed class TrackState
 
     internal TrackState(int id) => Id = id;
 
-    /// <summary>The track id (1, 2, 3, … in order of appearance).</summary>
-    public int Id { get; }
+    /// <summary>
+    /// The track id (1, 2, 3, … in order of confirmation); 0 while the track is tentative. A re-found track carries
+    /// the id of the lost track it continues.
+    /// </summary>
+    public int Id { get; internal set; }
+
+    /// <summary>Whether the track has been confirmed (<see cref="TrackerOptions.ConfirmHits"/>): only then has it an id.</summary>
+    public bool Confirmed => Id > 0;
+
+    /// <summary>Frames since the track was created (1 in the frame that created it).</summary>
+    public int Age { get; internal set; }
+
+    /// <summary>Bit i set = matched i frames ago (bit 0: the last frame), for k-of-m confirmation.</summary>
+    internal uint HitHistory { get; set; }
+
+    /// <summary>Frames in which a tentative track was matched before its confirmation (output-less frames).</summary>
+    internal int TentativeHits { get; set; }
+
+    /// <summary>Running appearance descriptor (null until the track has been described once).</summary>
+    internal float[]? Appearance { get; set; }
 
     /// <summary>Box of the last matched person.</summary>
     public BoxF Box { get; private set; }

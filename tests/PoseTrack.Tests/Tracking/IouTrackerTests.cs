@@ -28,9 +28,9 @@ public class IouTrackerTests
     }
 
     [Fact]
-    public void Person_hidden_longer_than_MaxAge_gets_a_new_id()
+    public void Without_refinding_a_person_hidden_longer_than_MaxAge_gets_a_new_id()
     {
-        var run = Scene.Hidden(31).Run(new IouTracker(new TrackerOptions { MaxAge = 30 }));
+        var run = Scene.Hidden(31).Run(new IouTracker(new TrackerOptions { MaxAge = 30, ReidWindowSeconds = 0 }));
         Assert.Equal([1, 3], Scene.IdsOf(run, "A"));
     }
 

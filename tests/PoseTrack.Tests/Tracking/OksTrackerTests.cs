@@ -70,9 +70,10 @@ public class OksTrackerTests
     [InlineData(30, false)] // exactly MaxAge frames missed: still alive
     [InlineData(31, true)]  // one more: dropped
     [InlineData(45, true)]
-    public void Person_hidden_longer_than_MaxAge_gets_a_new_id(int hidden, bool expectNewId)
+    public void Without_refinding_a_person_hidden_longer_than_MaxAge_gets_a_new_id(int hidden, bool expectNewId)
     {
-        var tracker = new OksTracker(new TrackerOptions { MaxAge = 30 });
+        // Re-finding off: the rule for MaxAge alone (with it on, A would take id 1 back; see TrackLifecycleTests).
+        var tracker = new OksTracker(new TrackerOptions { MaxAge = 30, ReidWindowSeconds = 0 });
         var run = Scene.Hidden(hidden).Run(tracker);
         Assert.Equal(expectNewId ? [1, 3] : [1], Scene.IdsOf(run, "A"));
         Assert.Equal([2], Scene.IdsOf(run, "B"));
@@ -90,9 +91,10 @@ public class OksTrackerTests
     [Fact]
     public void Ids_count_up_from_one_and_are_never_reused()
     {
-        var tracker = new OksTracker(new TrackerOptions { MaxAge = 5 });
+        var tracker = new OksTracker(new TrackerOptions { MaxAge = 5, ReidWindowSeconds = 0 });
         var scene = new Scene();
-        // P appears, vanishes past MaxAge, and a person appears on the same spot: a new id, not P's.
+        // P appears, vanishes past MaxAge, and a person appears on the same spot: a new id, not P's (re-finding off,
+        // or Q would take P's id back as the same person returning).
         for (int f = 0; f < 5; f++) scene.Frame(f).Add(("P", StickFigure.Make(300, 400, 300)));
         for (int f = 12; f < 20; f++) scene.Frame(f).Add(("Q", StickFigure.Make(300, 400, 300)));
         for (int f = 15; f < 20; f++) scene.Frame(f).Add(("R", StickFigure.Make(900, 400, 300)));
@@ -181,7 +183,8 @@ public class OksTrackerTests
     [Fact]
     public void Few_confident_keypoints_fall_back_to_box_iou()
     {
-        var tracker = new OksTracker(new TrackerOptions { Smooth = false });
+        // Plausibility off: a pose with no confident joint would not start a track at all (see TrackLifecycleTests).
+        var tracker = new OksTracker(new TrackerOptions { Smooth = false, PlausibleMinJoints = 0 });
         var p = StickFigure.Make(300, 400, 300, score: 0.1f); // no keypoint over 0.3
         Assert.Equal(1, tracker.Update([p], 0)[0].TrackId);
         var moved = StickFigure.Make(310, 400, 300, score: 0.1f); // IoU ≈ 0.9
@@ -193,7 +196,9 @@ public class OksTrackerTests
     [Fact]
     public void Odd_frames_do_not_throw()
     {
-        var tracker = new OksTracker();
+        // Plausibility off and confirmation at once, so every odd person is tracked and reaches every code path; the
+        // default run below rejects most of them and must not throw either.
+        var tracker = new OksTracker(new TrackerOptions { PlausibleMinJoints = 0, ConfirmHits = 1 });
         var coincident = Enumerable.Repeat(new Keypoint(50, 50, 0.9f), 17).ToArray();
         var nan = StickFigure.Pose(500, 400, 300);
         nan[3] = new Keypoint(float.NaN, float.NaN, 0.9f);
@@ -221,6 +226,9 @@ public class OksTrackerTests
             Assert.Equal(frame.Length, output.Count);
             Assert.All(output, p => Assert.True(p.TrackId > 0));
         }
+        var defaults = new OksTracker();
+        t = 0;
+        foreach (var frame in frames) Assert.Equal(frame.Length, defaults.Update(frame, t += 1 / 30.0).Count);
         // The same frame time twice (a broken container) must not break smoothing either.
         var same = tracker.Update([StickFigure.Make(300, 400, 300)], t);
         Assert.All(same[0].Keypoints, k => Assert.True(float.IsFinite(k.X) && float.IsFinite(k.Y)));
