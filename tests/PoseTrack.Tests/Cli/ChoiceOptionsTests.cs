@@ -113,9 +113,9 @@ public sealed class ChoiceOptionsTests
 
     [Theory]
     [InlineData(new string[0], 0, 1, 0.3f, 1)]
-    [InlineData(new[] { "--preset", "crowd" }, 416, 1, 0.4f, 1)]
+    [InlineData(new[] { "--preset", "crowd" }, 0, 2, 0.3f, 1)]
     [InlineData(new[] { "--preset", "fast" }, 0, 1, 0.3f, 2)]
-    [InlineData(new[] { "--preset", "crowd", "--det-threshold", "0.3", "--det-size", "512x384" }, 512, 1, 0.3f, 1)]
+    [InlineData(new[] { "--preset", "crowd", "--det-threshold", "0.4", "--det-size", "512x384", "--det-tiles", "1x1" }, 512, 1, 0.4f, 1)]
     [InlineData(new[] { "--preset", "fast", "--det-every", "1", "--det-tiles", "2x3" }, 0, 2, 0.3f, 1)]
     public void Presets_SetDefaults_AndFlagsGivenWin(string[] args, int detWidth, int tileRows, float threshold, int detectEvery)
     {
