@@ -61,7 +61,7 @@ internal static class PipelineRunner
                 long? total = left is { } l ? Math.Min(l, pipelineOptions.MaxFrames ?? long.MaxValue) : pipelineOptions.MaxFrames;
                 var summary = await RunWithProgressAsync(pipeline, source, sinks, total, quiet, stop.Token, abort.Token).ConfigureAwait(false);
 
-                PrintSummary(summary, outputs, quiet);
+                PrintSummary(summary, outputs, sinks, quiet);
                 if (!info.FrameCountIsExact && info.FrameCount is { } estimate && summary.SourceProblem is null && !summary.Stopped
                     && pipelineOptions.StartSeconds == 0 && pipelineOptions.MaxFrames is null && summary.Frames != estimate)
                     log.LogInformation("Read {Frames} frames to the end of {Input} (its container estimated {Estimate} from duration and rate)",
@@ -189,9 +189,13 @@ internal static class PipelineRunner
         return await pipeline.RunAsync(source, sinks, plain, stop, abort).ConfigureAwait(false);
     }
 
-    private static void PrintSummary(PipelineSummary s, RunOutputs outputs, bool quiet)
+    private static void PrintSummary(PipelineSummary s, RunOutputs outputs, IEnumerable<IFrameSink> sinks, bool quiet)
     {
-        var written = new[] { outputs.Video, outputs.Json, outputs.Mot, outputs.PoseTrackJson }.Where(p => p is not null).Select(p => Path.GetFullPath(p!));
+        // With --segment the files written are the segments' (listed by SegmentedOutputs), not the names given.
+        var segmented = sinks.OfType<SegmentedOutputs>().FirstOrDefault();
+        var files = segmented is null ? new[] { outputs.Video, outputs.Json, outputs.Mot, outputs.PoseTrackJson }
+            : segmented.Files.Select(f => (string?)f.Path).Concat([outputs.Mot, outputs.PoseTrackJson]);
+        var written = files.Where(p => p is not null).Select(p => Path.GetFullPath(p!));
         if (Console.IsOutputRedirected || quiet)
         {
             // Machine-readable: key=value lines on stdout.

@@ -23,19 +23,17 @@ namespace PoseTrack.Sinks;
 public sealed class FfmpegVideoSink : IFrameSink
 {
     private const string What = "video output";
-    private const double MaxHoldSeconds = 10;
     private readonly Process _process;
     private readonly Thread _keeper;
     private readonly FileStream _lock;
     private readonly ManualResetEventSlim _exited = new(false);
-    private readonly Mat _converted = new(), _resized = new();
+    private readonly VideoFrames _frames = new();
     private readonly object _gate = new();
     private readonly string _fullPath;
     private Stream? _stdin;
     private string? _lastError;
     private Exception? _startError;
     private bool _completed, _disposed;
-    private double? _firstMs;
     private long _lastLength;   // file size after the last frame that grew it
 
     /// <summary>The output path as given.</summary>
@@ -103,24 +101,10 @@ public sealed class FfmpegVideoSink : IFrameSink
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_completed) throw new InvalidOperationException("The video sink is complete; no more frames can be written.");
         if (annotated.Empty()) throw new ArgumentException("Empty frame.", nameof(annotated));
-        var frame = annotated;
-        if (frame.Type() != MatType.CV_8UC3)
-        {
-            var code = frame.Channels() switch { 1 => ColorConversionCodes.GRAY2BGR, 4 => ColorConversionCodes.BGRA2BGR, _ => (ColorConversionCodes?)null };
-            if (code is null || frame.Depth() != MatType.CV_8U)
-                throw new ArgumentException($"Unsupported frame type {frame.Type()}; expected 8-bit BGR.", nameof(annotated));
-            Cv2.CvtColor(frame, _converted, code.Value);
-            frame = _converted;
-        }
-        if (frame.Width != FrameSize.Width || frame.Height != FrameSize.Height || !frame.IsContinuous())
-        {
-            Cv2.Resize(frame, _resized, FrameSize, 0, 0, InterpolationFlags.Area);
-            frame = _resized;
-        }
-        // As VideoFileSink: a constant-rate file; a late frame is repeated until the next one's time (at most 10 s).
-        _firstMs ??= result.TimeMs;
-        long due = (long)Math.Round((result.TimeMs - _firstMs.Value) * Fps / 1000.0);
-        long copies = Math.Clamp(due - FramesWritten + 1, 1, Math.Max(1, (long)Math.Ceiling(Fps * MaxHoldSeconds)));
+        // As VideoFileSink: 8-bit BGR at the file's size (continuous: its bytes go to ffmpeg's pipe as they lie), and
+        // a constant-rate file where a late frame is repeated until the next one's time.
+        var frame = _frames.ToBgr(annotated, FrameSize, continuous: true);
+        long copies = _frames.CopiesOf(result.TimeMs, Fps, FramesWritten);
         for (long i = 0; i < copies; i++)
         {
             if (_exited.IsSet) Fail(result.Index);
@@ -222,8 +206,7 @@ public sealed class FfmpegVideoSink : IFrameSink
         _keeper.Join(TimeSpan.FromSeconds(5));
         _process.Dispose();
         _lock.Dispose();
-        _converted.Dispose();
-        _resized.Dispose();
+        _frames.Dispose();
     }
 
     private void Kill()

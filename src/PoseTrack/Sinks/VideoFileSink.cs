@@ -19,11 +19,9 @@ public sealed class VideoFileSink : IFrameSink
     private const string What = "video output";
     private readonly VideoWriter _writer;
     private readonly FileStream _lock;
-    private readonly Mat _converted = new();
-    private readonly Mat _resized = new();
+    private readonly VideoFrames _frames = new();
     private readonly string _fullPath;
     private bool _completed, _disposed;
-    private double? _firstMs;   // timestamp of the first frame: the file's time 0
     private long _lastLength;   // file size after the last frame that grew it
 
     /// <summary>The output path as given.</summary>
@@ -79,8 +77,7 @@ public sealed class VideoFileSink : IFrameSink
         if (!ok || !_writer.IsOpened())
         {
             _writer.Dispose();
-            _converted.Dispose();
-            _resized.Dispose();
+            _frames.Dispose();
             _lock.Dispose();
             if (created) try { File.Delete(full); } catch (IOException) { }
             // The probable cause: OpenCV only logs why; a file that cannot be written is the usual one, else the codec.
@@ -108,29 +105,8 @@ public sealed class VideoFileSink : IFrameSink
         if (_completed) throw new InvalidOperationException("The video sink is complete; no more frames can be written.");
         if (annotated.Empty()) throw new ArgumentException("Empty frame.", nameof(annotated));
 
-        var frame = annotated;
-        if (frame.Type() != MatType.CV_8UC3)
-        {
-            // The writer expects 8-bit BGR; other layouts would be dropped or garbled.
-            var code = frame.Channels() switch { 1 => ColorConversionCodes.GRAY2BGR, 4 => ColorConversionCodes.BGRA2BGR, _ => (ColorConversionCodes?)null };
-            if (code is null || frame.Depth() != MatType.CV_8U)
-                throw new ArgumentException($"Unsupported frame type {frame.Type()}; expected 8-bit BGR.", nameof(annotated));
-            Cv2.CvtColor(frame, _converted, code.Value);
-            frame = _converted;
-        }
-        if (frame.Width != FrameSize.Width || frame.Height != FrameSize.Height)
-        {
-            // OpenCV's FFmpeg writer silently drops frames of the wrong size; resize so none is lost.
-            Cv2.Resize(frame, _resized, FrameSize, 0, 0, InterpolationFlags.Area);
-            frame = _resized;
-        }
-        // Constant-rate file, source of any rate: a frame is repeated until the next one's timestamp (one that
-        // stands for 100 ms in a 30 fps file is written three times), so a variable-frame-rate input keeps its
-        // duration instead of playing faster. Every frame is written at least once (none is lost; timestamps that
-        // do not increase count as unknown), so a constant-rate input gives exactly one file frame per frame.
-        _firstMs ??= result.TimeMs;
-        long due = (long)Math.Round((result.TimeMs - _firstMs.Value) * Fps / 1000.0);
-        long copies = Math.Clamp(due - FramesWritten + 1, 1, Math.Max(1, (long)Math.Ceiling(Fps * MaxHoldSeconds)));
+        var frame = _frames.ToBgr(annotated, FrameSize, continuous: false);
+        long copies = _frames.CopiesOf(result.TimeMs, Fps, FramesWritten);
         for (long i = 0; i < copies; i++)
         {
             _writer.Write(frame);
@@ -173,9 +149,6 @@ public sealed class VideoFileSink : IFrameSink
             : $"the file is not playable ({System.IO.Path.GetExtension(Path)} keeps its index at the end; .mkv or .avi keep what was written)"));
     }
 
-    /// <summary>Longest a frame is held in the file when the next one comes late (a stalled stream): seconds.</summary>
-    private const double MaxHoldSeconds = 10;
-
     /// <summary>
     /// Releases the writer, which writes the container's trailer so the file is complete, then checks that the file
     /// opens and holds every frame: OpenCV's writer only logs a refused write (disk full, file-size limit), so
@@ -204,7 +177,6 @@ public sealed class VideoFileSink : IFrameSink
         _disposed = true;
         _writer.Dispose(); // releases (finalises) the file too when Complete was not called
         _lock.Dispose();
-        _converted.Dispose();
-        _resized.Dispose();
+        _frames.Dispose();
     }
 }
