@@ -19,7 +19,7 @@ internal static class OptionNames
 
     public static readonly (string Property, string Option)[] Report =
     [
-        ("SwitchFrames", "--switch-frames"), ("SwitchPixels", "--switch-pixels"), ("ShortTrackFrames", "--short-track"),
+        ("SwitchSeconds", "--switch-seconds"), ("SwitchBoxHeights", "--switch-box-heights"), ("ShortTrackFrames", "--short-track"),
         ("JumpBoxHeights", "--jump"), ("MaxThumbnailTracks", "--max-thumbnails"),
     ];
 

@@ -20,13 +20,13 @@ internal static class ReportCommand
         var video = new Option<string?>("--video") { Description = "Video for the thumbnails: the run's annotated output or its input (default: the input named in the log, if it exists)" };
         var noThumbs = new Option<bool>("--no-thumbnails") { Description = "No thumbnails (no video is read)" };
         var maxThumbs = new Option<int>("--max-thumbnails") { Description = "Most tracks with thumbnails (flagged first, then the longest)", DefaultValueFactory = _ => defaults.MaxThumbnailTracks };
-        var switchFrames = new Option<int>("--switch-frames") { Description = "Likely id switch: a track starts within this many frames after another ended…", DefaultValueFactory = _ => defaults.SwitchFrames };
-        var switchPixels = new Option<double>("--switch-pixels") { Description = "…and within this many pixels of where it ended", DefaultValueFactory = _ => defaults.SwitchPixels };
+        var switchSeconds = new Option<double>("--switch-seconds") { Description = "Likely id switch: a track starts within this many seconds after another ended… (default: the tracker's --reid-window)", DefaultValueFactory = _ => defaults.SwitchSeconds };
+        var switchHeights = new Option<double>("--switch-box-heights") { Description = "…and within this many of its box heights of where it ended (default: the tracker's --reid-distance)", DefaultValueFactory = _ => defaults.SwitchBoxHeights };
         var shortTrack = new Option<int>("--short-track") { Description = "Flag tracks seen in fewer frames than this (flicker)", DefaultValueFactory = _ => defaults.ShortTrackFrames };
         var jump = new Option<double>("--jump") { Description = "Flag box-centre moves above this many box heights per frame", DefaultValueFactory = _ => defaults.JumpBoxHeights };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Only warnings and errors" };
         cmd.Arguments.Add(log);
-        foreach (var o in new Option[] { output, video, noThumbs, maxThumbs, switchFrames, switchPixels, shortTrack, jump, quiet })
+        foreach (var o in new Option[] { output, video, noThumbs, maxThumbs, switchSeconds, switchHeights, shortTrack, jump, quiet })
             cmd.Options.Add(o);
 
         cmd.SetAction((r, ct) => CliErrors.GuardAsync(ct, token =>
@@ -36,8 +36,8 @@ internal static class ReportCommand
             var options = defaults with
             {
                 MaxThumbnailTracks = r.GetValue(maxThumbs),
-                SwitchFrames = r.GetValue(switchFrames),
-                SwitchPixels = r.GetValue(switchPixels),
+                SwitchSeconds = r.GetValue(switchSeconds),
+                SwitchBoxHeights = r.GetValue(switchHeights),
                 ShortTrackFrames = r.GetValue(shortTrack),
                 JumpBoxHeights = r.GetValue(jump),
             };

@@ -175,7 +175,7 @@ internal static class ReportModel
     private static ProblemsModel Problems(RunAnalysis a)
     {
         var o = a.Options;
-        string rules = I($"Likely id switch: a track starts at most {o.SwitchFrames} frames after another ended, its first box centre within {o.SwitchPixels:0.#} px of the other's last. ")
+        string rules = I($"Likely id switch (the tracker's re-finding rule): a track starts at most {o.SwitchSeconds:0.##} s after another ended, its first box centre within {o.SwitchBoxHeights:0.##} of the other's box heights of its last. ")
                        + I($"Short track: seen in fewer than {o.ShortTrackFrames} frames. ")
                        + I($"Jump: the box centre moves more than {o.JumpBoxHeights:0.##} box heights per frame between two appearances.");
         var rows = a.Issues.Take(HtmlReport.MaxIssueRows)

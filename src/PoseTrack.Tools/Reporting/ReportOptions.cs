@@ -5,11 +5,16 @@ namespace PoseTrack.Reporting;
 /// <summary>Thresholds of the suspected-problem checks and limits of the report.</summary>
 internal sealed record ReportOptions
 {
-    /// <summary>Likely id switch: a track starts at most this many frames after another one ended…</summary>
-    public int SwitchFrames { get; init; } = 10;
+    // A likely id switch is the tracker's own re-finding rule seen from outside: a track that starts within the
+    // re-identification window after another ended, near where that one was lost, is what the tracker takes for the
+    // same person; when the log still shows two ids, the tracker did not (appearance or size differed, or the pair
+    // came apart by more than the rule allows), so a person may have changed id. Defaults are the tracker's.
 
-    /// <summary>…and its first box centre is at most this many pixels from the other track's last box centre.</summary>
-    public double SwitchPixels { get; init; } = 80;
+    /// <summary>Likely id switch: a track starts at most this many seconds (of video time) after another one ended…</summary>
+    public double SwitchSeconds { get; init; } = new Tracking.TrackerOptions().ReidWindowSeconds;
+
+    /// <summary>…and its first box centre is at most this many of the ended track's box heights from its last box centre.</summary>
+    public double SwitchBoxHeights { get; init; } = new Tracking.TrackerOptions().ReidMaxDistance;
 
     /// <summary>A track seen in fewer frames than this is flagged as flicker.</summary>
     public int ShortTrackFrames { get; init; } = 5;
@@ -35,8 +40,8 @@ internal sealed record ReportOptions
     /// <summary>Throws <see cref="PoseTrackException"/> naming the first bad value.</summary>
     public void Validate()
     {
-        if (SwitchFrames < 1) throw new PoseTrackException($"SwitchFrames must be 1 or more (got {SwitchFrames})");
-        if (!(SwitchPixels >= 0) || double.IsInfinity(SwitchPixels)) throw new PoseTrackException($"SwitchPixels must be 0 or more (got {SwitchPixels})");
+        if (!(SwitchSeconds > 0) || double.IsInfinity(SwitchSeconds)) throw new PoseTrackException($"SwitchSeconds must be more than 0 (got {SwitchSeconds})");
+        if (!(SwitchBoxHeights >= 0) || double.IsInfinity(SwitchBoxHeights)) throw new PoseTrackException($"SwitchBoxHeights must be 0 or more (got {SwitchBoxHeights})");
         if (ShortTrackFrames < 0) throw new PoseTrackException($"ShortTrackFrames must be 0 or more (got {ShortTrackFrames})");
         if (!(JumpBoxHeights > 0) || double.IsInfinity(JumpBoxHeights)) throw new PoseTrackException($"JumpBoxHeights must be more than 0 (got {JumpBoxHeights})");
         if (MinJitterWindows < 1) throw new PoseTrackException($"MinJitterWindows must be 1 or more (got {MinJitterWindows})");

@@ -342,14 +342,16 @@ internal sealed record RunAnalysis(RunLog Log, ReportOptions Options, RunSummary
         // each track ends or starts at most one switch.
         var pairs = new List<(double Dist, TrackStats A, TrackStats B)>();
         var byEnd = tracks.OrderBy(t => t.LastFrame).ToList();
+        var timeOf = new Dictionary<long, double>(frames.Count);
+        foreach (var f in frames) timeOf.TryAdd(f.Frame, f.TimeMs);
         foreach (var b in tracks)
             foreach (var a in byEnd)
             {
                 if (a.LastFrame >= b.FirstFrame) break;
-                long gap = b.FirstFrame - a.LastFrame;
-                if (gap > o.SwitchFrames) continue;
+                double gapSeconds = (timeOf[b.FirstFrame] - timeOf[a.LastFrame]) / 1000.0;
+                if (gapSeconds > o.SwitchSeconds) continue;
                 double d = Distance(a.Last.Box, b.First.Box);
-                if (d <= o.SwitchPixels) pairs.Add((d, a, b));
+                if (d <= o.SwitchBoxHeights * Math.Max(1f, a.Last.Box.Height)) pairs.Add((d, a, b));
             }
         var usedA = new HashSet<int>();
         var usedB = new HashSet<int>();

@@ -114,7 +114,7 @@ public sealed class ClearWordsTests
     [Theory]
     [InlineData("bench", "--frames", "many", "--frames: 'many' is not a whole number")]
     [InlineData("bench", "--checkpoint", "1e3", "--checkpoint: '1e3' is not a whole number")]
-    [InlineData("report", "--switch-pixels", "far", "--switch-pixels: 'far' is not a number")]
+    [InlineData("report", "--switch-box-heights", "far", "--switch-box-heights: 'far' is not a number")]
     [InlineData("track", "--threads", "two", "--threads: 'two' is not a whole number")]
     public void ParseError_InEveryCommand_IsInWords(string command, string option, string value, string expected)
     {

@@ -48,9 +48,9 @@ public sealed partial class ReportCliTests
         r = Run(dir, "report", log, "--video", "missing.mp4", "-o", "x.html");
         Assert.Equal(2, r.ExitCode);
         Assert.Contains("--video file not found", r.Stderr);
-        r = Run(dir, "report", log, "--switch-frames", "0", "-o", "x.html");
+        r = Run(dir, "report", log, "--switch-seconds", "0", "-o", "x.html");
         Assert.Equal(2, r.ExitCode);
-        Assert.Contains("--switch-frames", r.Stderr);
+        Assert.Contains("--switch-seconds", r.Stderr);
     }
 
     [Fact]

@@ -29,12 +29,16 @@ public sealed class RunAnalysisTests
     }
 
     [Fact]
-    public void IdSwitch_NeedsBothTheFrameAndThePixelLimit()
+    public void IdSwitch_NeedsBothTheTimeAndTheDistanceLimit_TheTrackersReFindingRule()
     {
-        var run = new SyntheticRun().Track(1, 0, 20, 100, 200).Track(2, 35, 60, 110, 200); // 15 frames later, 10 px away
-        Assert.DoesNotContain(Analyze(run).Issues, i => i.Kind == IssueKind.IdSwitch);
-        Assert.Contains(Analyze(run, new ReportOptions { SwitchFrames = 20 }).Issues, i => i.Kind == IssueKind.IdSwitch);
-        Assert.DoesNotContain(Analyze(run, new ReportOptions { SwitchFrames = 20, SwitchPixels = 5 }).Issues, i => i.Kind == IssueKind.IdSwitch);
+        // 15 frames (0.6 s at 25 fps) later, 10 px (0.04 box heights) away: within the tracker's re-finding window
+        // (3 s) and distance (1.5 box heights), so the tracker would have kept the id; two ids are a likely switch.
+        var run = new SyntheticRun().Track(1, 0, 20, 100, 200).Track(2, 35, 60, 110, 200);
+        Assert.Equal(new PoseTrack.Tracking.TrackerOptions().ReidWindowSeconds, new ReportOptions().SwitchSeconds);
+        Assert.Equal(new PoseTrack.Tracking.TrackerOptions().ReidMaxDistance, new ReportOptions().SwitchBoxHeights, 6);
+        Assert.Contains(Analyze(run).Issues, i => i.Kind == IssueKind.IdSwitch);
+        Assert.DoesNotContain(Analyze(run, new ReportOptions { SwitchSeconds = 0.5 }).Issues, i => i.Kind == IssueKind.IdSwitch);
+        Assert.DoesNotContain(Analyze(run, new ReportOptions { SwitchBoxHeights = 0.02 }).Issues, i => i.Kind == IssueKind.IdSwitch);
     }
 
     [Fact]
