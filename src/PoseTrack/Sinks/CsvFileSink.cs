@@ -44,6 +44,16 @@ internal sealed class CsvFileSink : IFrameSink
         Append(_csv.FrameRows(result.Index, JsonNumbers.Round(result.TimeMs, 3), result.Persons.Select(p => PoseJson.Person(p))));
     }
 
+    /// <summary>Writes one frame of a finished JSON lines log (<c>posetrack export</c>): the same rows the live run wrote.</summary>
+    public void Write(JsonLinesFrame frame)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_completed) throw new InvalidOperationException("The CSV sink is complete; no more frames can be written.");
+        if (frame.Persons.Count == 0) return;
+        Append(_csv.FrameRows(frame.Frame, JsonNumbers.Round(frame.TimeMs, 3), frame.Persons.Select(CsvWriter.Person)));
+    }
+
     private void Append(string text)
     {
         var bytes = Utf8.GetBytes(text);

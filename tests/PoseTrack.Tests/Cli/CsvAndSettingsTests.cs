@@ -76,6 +76,16 @@ public sealed class CsvAndSettingsTests
             Assert.Equal(p.Keypoints.SelectMany(k => new[] { k.X, k.Y, k.Score }), cells[8..].Select(F));
         }
 
+        // export converts the finished log into the same CSV, byte for byte.
+        var export = CliProcess.Run(dir, "export", "o.jsonl", "--csv", "e.csv");
+        Assert.True(export.ExitCode == 0, export.Stderr);
+        Assert.Contains($"{log.Frames.Count} frames, {persons.Count} rows", export.Stderr);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(dir, "o.csv")), File.ReadAllBytes(Path.Combine(dir, "e.csv")));
+        // …and refuses to overwrite its input.
+        var self = CliProcess.Run(dir, "export", "o.jsonl", "--csv", "o.jsonl");
+        Assert.NotEqual(0, self.ExitCode);
+        Assert.Equal(12, JsonLinesReader.ReadAll(Path.Combine(dir, "o.jsonl")).Frames.Count);
+
         static float F(string cell) => cell.Length == 0 ? float.NaN : (float)double.Parse(cell, CultureInfo.InvariantCulture);
     }
 
