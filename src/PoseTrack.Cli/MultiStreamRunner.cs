@@ -36,7 +36,7 @@ internal static class MultiStreamRunner
         var perStream = streams.Select(s => OutputsFor(outputs, s.Name)).ToList();
         // Before anything is opened: no output is an input or another output (of any stream), and no other run writes one.
         OutputPaths.Check(streams.Select(s => ($"--input {s.Name}", (string?)s.Input)).ToArray(),
-            perStream.SelectMany((o, i) => new[] { ("--output", o.Video), ("--json", o.Json), ("--mot", o.Mot), ("--posetrack", o.PoseTrackJson) }
+            perStream.SelectMany((o, i) => new[] { ("--output", o.Video), ("--json", o.Json), ("--mot", o.Mot), ("--posetrack", o.PoseTrackJson), ("--csv", o.Csv) }
                 .Select(x => ($"{x.Item1} ({streams[i].Name})", x.Item2))).ToArray());
 
         using var interrupts = new RunInterrupts(DrainLimit);
@@ -73,6 +73,7 @@ internal static class MultiStreamRunner
         Video = StreamInputs.Expand(outputs.Video, name),
         Json = StreamInputs.Expand(outputs.Json, name),
         Mot = StreamInputs.Expand(outputs.Mot, name),
+        Csv = StreamInputs.Expand(outputs.Csv, name),
         PoseTrackJson = StreamInputs.Expand(outputs.PoseTrackJson, name),
     };
 
@@ -80,7 +81,7 @@ internal static class MultiStreamRunner
         PoseTrack.Detection.IPersonDetector detector, PoseTrack.Pose.IPoseModel pose, PipelineOptions pipelineOptions,
         FrameSourceOptions sourceOptions, ILogger log, ProgressLines progress, RunInterrupts interrupts)
     {
-        var written = new[] { outputs.Video, outputs.Json, outputs.Mot, outputs.PoseTrackJson }.Where(p => p is not null).Select(p => Path.GetFullPath(p!)).ToList();
+        var written = new[] { outputs.Video, outputs.Json, outputs.Mot, outputs.PoseTrackJson, outputs.Csv }.Where(p => p is not null).Select(p => Path.GetFullPath(p!)).ToList();
         var started = Stopwatch.GetTimestamp();
         StreamOutcome Ended(StreamState state, string? problem) => new(stream.Name, stream.Input, state, progress.Frames(index),
             Stopwatch.GetElapsedTime(started), progress.Dropped(index), progress.Tracks(index), problem, written);
@@ -89,7 +90,7 @@ internal static class MultiStreamRunner
             var source = FrameSources.Open(stream.Input, sourceOptions.Logger is null ? sourceOptions with { Logger = log } : sourceOptions, interrupts.Stop.Token);
             using var release = new PipelineRunner.SourceRelease(source, interrupts.Abort.Token);
             var info = source.Info;
-            var sinks = PipelineRunner.CreateSinks(outputs, info, estimator, $"posetrack: {stream.Name}", interrupts.QuitFromWindow);
+            var sinks = PipelineRunner.CreateSinks(outputs, info, estimator, $"posetrack: {stream.Name}", interrupts.QuitFromWindow, pipelineOptions);
             try
             {
                 log.LogInformation("Stream {Name}: {Input}: {W}x{H} at {Fps:F2} fps", stream.Name, info.Description, info.Width, info.Height, info.Fps);

@@ -13,6 +13,7 @@ internal sealed class PipelineArgs
     public Option<int?> Camera { get; } = new("--camera") { Description = "Camera index (same as --input N)" };
     public Option<string?> Json { get; } = new("--json") { Description = "JSON lines log: a header line, then one line per frame (flushed per line)" };
     public Option<string?> Mot { get; } = new("--mot") { Description = "MOTChallenge text of the tracked boxes (frame,id,x,y,w,h,score,-1,-1,-1)" };
+    public Option<string?> Csv { get; } = new("--csv") { Description = "CSV of the persons, one row per person per frame (frame,time_ms,track_id,score,box_x,box_y,box_w,box_h, then <joint>_x,<joint>_y,<joint>_score), flushed per frame" };
     public Option<string?> PoseTrackJson { get; } = new("--posetrack") { Description = "PoseTrack18-style JSON of the tracked poses, written at the end of the run" };
     public Option<TrackerKind> Tracker { get; } = Choices.Of("--tracker", "oks (Simple Baselines flow-free, default) or iou (box IoU baseline)", () => new PipelineOptions().Tracker, [("oks", TrackerKind.Oks), ("iou", TrackerKind.Iou)]);
     public Option<int> DetEvery { get; } = new("--det-every") { Description = "Run the detector every k frames; between, boxes come from the tracked poses", DefaultValueFactory = _ => new PipelineOptions().DetectEvery };
@@ -56,7 +57,7 @@ internal sealed class PipelineArgs
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Input, Sources, Camera, Json, Mot, PoseTrackJson, Tracker, DetEvery, Smooth, MinCutoff, Beta, DCutoff,
+        foreach (var o in new Option[] { Input, Sources, Camera, Json, Mot, Csv, PoseTrackJson, Tracker, DetEvery, Smooth, MinCutoff, Beta, DCutoff,
                      MatchThreshold, OksWeight, IouThreshold, KeypointThreshold, PredictMotion, IouStage, MaxAge,
                      ConfirmHits, ConfirmWindow, ConfirmScore, StartScore, PlausibleJoints, PlausibleInBox, PlausibleMaxLimb, PlausibleExtent,
                      ReidWindow, ReidDistance, ReidSizeRatio, ReidAppearance, Appearance, AppearanceWeight, MaxFrames, Start, DropFrames, ChannelCapacity, FolderFps, RtspTransport, StallTimeout, Reconnect, Quiet, Verbose })

@@ -13,6 +13,8 @@ namespace PoseTrack.Cli;
 /// <summary>What one pipeline run writes.</summary>
 internal sealed record RunOutputs(string? Video, string? Json, string? Mot, string? PoseTrackJson, bool Show, string? FourCc)
 {
+    /// <summary>--csv: one row per person per frame (frame, time, track id, score, box, then x, y, score per joint).</summary>
+    public string? Csv { get; init; }
     /// <summary>--codec: opencv (OpenCV's writer, the default), h264 (ffmpeg's libx264), auto (h264 when ffmpeg is installed).</summary>
     public string Codec { get; init; } = "opencv";
     /// <summary>--segment: the video and the JSON lines are written as closed segments of this much frame time; null: one file each.</summary>
@@ -34,7 +36,7 @@ internal static class PipelineRunner
     {
         var log = loggers.CreateLogger("posetrack");
         // Before anything is opened: no output is the input or another output, and no other run is writing one.
-        OutputPaths.Check([("--input", input)], ("--output", outputs.Video), ("--json", outputs.Json), ("--mot", outputs.Mot), ("--posetrack", outputs.PoseTrackJson));
+        OutputPaths.Check([("--input", input)], ("--output", outputs.Video), ("--json", outputs.Json), ("--mot", outputs.Mot), ("--posetrack", outputs.PoseTrackJson), ("--csv", outputs.Csv));
 
         using var interrupts = new RunInterrupts(DrainLimit);
         var stop = interrupts.Stop;
@@ -50,7 +52,7 @@ internal static class PipelineRunner
             var sinks = new List<IFrameSink>();
             try
             {
-                sinks.AddRange(CreateSinks(outputs, info, estimator, "posetrack", interrupts.QuitFromWindow, input, log));
+                sinks.AddRange(CreateSinks(outputs, info, estimator, "posetrack", interrupts.QuitFromWindow, pipelineOptions, input, log));
                 log.LogInformation("Input {Input}: {W}x{H} at {Fps:F2} fps{Frames}; models {Detector} + {Pose} on {Provider}",
                     info.Description, info.Width, info.Height, info.Fps, info.FrameCount is { } n ? $", {(info.FrameCountIsExact ? "" : "about ")}{n} frames" : "",
                     estimator.DetectorName, estimator.PoseModelName, estimator.Provider);
@@ -85,9 +87,12 @@ internal static class PipelineRunner
         }
     }
 
-    /// <summary>The sinks a run's outputs ask for, over one source (the preview window calls <paramref name="onQuit"/> on q or Esc).</summary>
+    /// <summary>
+    /// The sinks a run's outputs ask for, over one source (the preview window calls <paramref name="onQuit"/> on q or
+    /// Esc). The JSON lines header records <paramref name="pipelineOptions"/> and the estimator's options as its settings.
+    /// </summary>
     internal static List<IFrameSink> CreateSinks(RunOutputs outputs, SourceInfo info, PoseEstimator estimator, string windowTitle, Action onQuit,
-        string? input = null, ILogger? log = null)
+        PipelineOptions pipelineOptions, string? input = null, ILogger? log = null)
     {
         var sinks = new List<IFrameSink>();
         try
@@ -95,12 +100,13 @@ internal static class PipelineRunner
             bool h264 = outputs.Codec == "h264" || (outputs.Codec == "auto" && outputs.FourCc is null && FfmpegSource.FindOnPath("ffmpeg") is not null);
             IFrameSink OpenVideo(string path) => h264 ? new FfmpegVideoSink(path, info.Width, info.Height, info.Fps)
                 : new VideoFileSink(path, info.Width, info.Height, info.Fps, outputs.FourCc);
+            var settings = SettingsJson.For(estimator, pipelineOptions, info.Fps);
             JsonLinesHeader Header(IFrameSink? video) => JsonLinesHeader.For(info, estimator.DetectorName, estimator.PoseModelName, estimator.Skeleton)
-                with { VideoSize = video switch { VideoFileSink v => (v.WrittenSize.Width, v.WrittenSize.Height), FfmpegVideoSink x => (x.WrittenSize.Width, x.WrittenSize.Height), _ => null } };
+                with { ToolVersion = JsonLinesHeader.LibraryVersion, Provider = estimator.Provider, Settings = settings, VideoSize = video switch { VideoFileSink v => (v.WrittenSize.Width, v.WrittenSize.Height), FfmpegVideoSink x => (x.WrittenSize.Width, x.WrittenSize.Height), _ => null } };
             if (outputs.Segment is { } every && (outputs.Video is not null || outputs.Json is not null))
             {
                 // --segment: the video and the log rotate together; the other outputs stay one file for the run.
-                var reserved = new List<(string, string?)> { ("--output", outputs.Video), ("--json", outputs.Json), ("--mot", outputs.Mot), ("--posetrack", outputs.PoseTrackJson) };
+                var reserved = new List<(string, string?)> { ("--output", outputs.Video), ("--json", outputs.Json), ("--mot", outputs.Mot), ("--posetrack", outputs.PoseTrackJson), ("--csv", outputs.Csv) };
                 if (input is not null && (File.Exists(input) || Directory.Exists(input))) reserved.Add(("--input", input));
                 sinks.Add(new SegmentedOutputs(every, outputs.Video is not null,
                     seg => new[] { ("--output", outputs.Video), ("--json", outputs.Json) }.Where(p => p.Item2 is not null).Select(p => (p.Item1, seg.PathFor(p.Item2!))).ToList(),
@@ -137,6 +143,7 @@ internal static class PipelineRunner
                 if (outputs.Json is not null) sinks.Add(new JsonLinesSink(outputs.Json, Header(sinks.FirstOrDefault())));
             }
             if (outputs.Mot is not null) sinks.Add(new MotFileSink(outputs.Mot));
+            if (outputs.Csv is not null) sinks.Add(new CsvFileSink(outputs.Csv, estimator.Skeleton));
             if (outputs.PoseTrackJson is not null) sinks.Add(new PoseTrackJsonSink(outputs.PoseTrackJson, estimator.Skeleton, Path.GetFileNameWithoutExtension(info.Description), info.FrameCount));
             if (outputs.Show) sinks.Add(new PreviewWindowSink(windowTitle, onQuit));
             return sinks;
@@ -193,8 +200,8 @@ internal static class PipelineRunner
     {
         // With --segment the files written are the segments' (listed by SegmentedOutputs), not the names given.
         var segmented = sinks.OfType<SegmentedOutputs>().FirstOrDefault();
-        var files = segmented is null ? new[] { outputs.Video, outputs.Json, outputs.Mot, outputs.PoseTrackJson }
-            : segmented.Files.Select(f => (string?)f.Path).Concat([outputs.Mot, outputs.PoseTrackJson]);
+        var files = segmented is null ? new[] { outputs.Video, outputs.Json, outputs.Mot, outputs.PoseTrackJson, outputs.Csv }
+            : segmented.Files.Select(f => (string?)f.Path).Concat([outputs.Mot, outputs.PoseTrackJson, outputs.Csv]);
         var written = files.Where(p => p is not null).Select(p => Path.GetFullPath(p!));
         if (Console.IsOutputRedirected || quiet)
         {

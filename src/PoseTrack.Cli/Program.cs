@@ -13,6 +13,7 @@ root.Subcommands.Add(ImageCommand.Create());
 root.Subcommands.Add(TrackCommand.Create());
 root.Subcommands.Add(EvalCommands.Create());
 root.Subcommands.Add(ReportCommand.Create());
+root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(ModelsCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(BatchCommand.Create());

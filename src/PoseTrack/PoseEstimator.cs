@@ -63,8 +63,11 @@ public sealed class PoseEstimator : IDisposable
     internal LetterboxDetector DetectorInternal => _detector;
     internal TopDownPoseEstimator PoseInternal => _pose;
 
-    private PoseEstimator(ModelManifest manifest, LetterboxDetector detector, TopDownPoseEstimator pose)
-    { Manifest = manifest; _detector = detector; _pose = pose; }
+    private PoseEstimator(ModelManifest manifest, LetterboxDetector detector, TopDownPoseEstimator pose, PoseEstimatorOptions options)
+    { Manifest = manifest; _detector = detector; _pose = pose; Options = options; }
+
+    /// <summary>The options this estimator was created with (the JSON lines header records them).</summary>
+    internal PoseEstimatorOptions Options { get; }
 
     /// <summary>Loads the models (checking their sha256) and creates the sessions.</summary>
     public static PoseEstimator Create(PoseEstimatorOptions? options = null)
@@ -81,7 +84,7 @@ public sealed class PoseEstimator : IDisposable
         try
         {
             var pose = new TopDownPoseEstimator(manifest, poseEntry, options.Pose, options.Inference, logger);
-            return new PoseEstimator(manifest, detector, pose);
+            return new PoseEstimator(manifest, detector, pose, options);
         }
         catch
         {

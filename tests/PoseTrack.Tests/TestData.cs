@@ -30,6 +30,13 @@ internal static class TestData
     /// <summary>The shipped models folder of the repository.</summary>
     public static string ModelsDir => Path.Combine(RepoRoot, "models");
 
+    /// <summary>
+    /// The lines of a JSON lines log without its closing summary record (<c>{"type":"summary",…}</c>): the header
+    /// first, then the frame (and gap) lines, so that line i ≥ 1 is still frame i − 1 of a run without gaps.
+    /// </summary>
+    public static string[] LogLines(string path)
+        => File.ReadAllLines(path).Where(l => !l.StartsWith("{\"type\":\"summary\"", StringComparison.Ordinal)).ToArray();
+
     /// <summary>A fresh empty temporary folder, deleted with the process where possible.</summary>
     public static string TempDir(string prefix = "pt")
     {

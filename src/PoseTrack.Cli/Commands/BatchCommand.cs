@@ -41,8 +41,8 @@ internal static class BatchCommand
         {
             if (r.GetValue(pipeline.Input) is { Length: > 0 } || r.GetValue(pipeline.Sources) is not null || r.GetValue(pipeline.Camera) is not null)
                 throw new PoseTrackException("batch takes its videos as DIR|GLOB, not --input, --sources or --camera");
-            if (r.GetValue(pipeline.Json) is not null || r.GetValue(pipeline.Mot) is not null || r.GetValue(pipeline.PoseTrackJson) is not null)
-                throw new PoseTrackException("batch writes OUT/<stem>.jsonl itself: give --output-dir, not --json, --mot or --posetrack");
+            if (r.GetValue(pipeline.Json) is not null || r.GetValue(pipeline.Mot) is not null || r.GetValue(pipeline.PoseTrackJson) is not null || r.GetValue(pipeline.Csv) is not null)
+                throw new PoseTrackException("batch writes OUT/<stem>.jsonl itself: give --output-dir, not --json, --mot, --csv or --posetrack");
             int n = r.GetValue(jobs) ?? Math.Max(1, Environment.ProcessorCount / 2);
             if (n is < 1 or > 64) throw new PoseTrackException($"--jobs must be from 1 to 64 (got {n})");
             var videos = FindVideos(r.GetValue(inputArg)!);
@@ -186,7 +186,7 @@ internal static class BatchCommand
             PipelineSummary summary;
             using (var source = FrameSources.Open(job.Stream.Input, sourceOptions with { Logger = log }, interrupts.Stop.Token))
             {
-                var sinks = PipelineRunner.CreateSinks(new RunOutputs(job.PartialVideo, job.PartialJson, null, null, false, null), source.Info, estimator, name, () => { });
+                var sinks = PipelineRunner.CreateSinks(new RunOutputs(job.PartialVideo, job.PartialJson, null, null, false, null), source.Info, estimator, name, () => { }, pipelineOptions);
                 try
                 {
                     var pipeline = new PosePipeline(detector, pose, null, pipelineOptions, log);

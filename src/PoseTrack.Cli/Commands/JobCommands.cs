@@ -23,7 +23,7 @@ internal static class JobCommands
     private static Option<string?> CredsOption() => new("--nats-creds") { Description = "NATS credentials file (JWT + NKey seed)" };
 
     /// <summary>Run options a job may not set: the worker chooses the input and the outputs.</summary>
-    private static readonly string[] Reserved = ["--input", "-i", "--camera", "--json", "--output", "-o", "--mot", "--posetrack", "--show"];
+    private static readonly string[] Reserved = ["--input", "-i", "--camera", "--json", "--output", "-o", "--mot", "--csv", "--posetrack", "--show"];
 
     public static IEnumerable<Command> Create() => [Worker(), Submit(), Jobs()];
 

@@ -40,10 +40,11 @@ internal static class RunCommand
                 Codec = (r.GetValue(codec) ?? "opencv").ToLowerInvariant() is var c and ("opencv" or "h264" or "auto") ? c
                     : throw new PoseTrackException($"--codec must be opencv, h264 or auto (got '{r.GetValue(codec)}')"),
                 Segment = r.GetValue(segment) is { } every ? SegmentedOutputs.ParseDuration(every) : null,
+                Csv = r.GetValue(pipeline.Csv),
             };
             if (outputs.Codec == "h264" && outputs.FourCc is not null) throw new PoseTrackException("give either --codec h264 or --fourcc, not both");
             bool several = inputs.Count > 1;
-            if (outputs is { Video: null, Json: null, Mot: null, PoseTrackJson: null, Show: false })
+            if (outputs is { Video: null, Json: null, Mot: null, PoseTrackJson: null, Csv: null, Show: false })
             {
                 outputs = several ? outputs with { Video = "out-{name}.mp4", Json = "out-{name}.jsonl" } : outputs with { Video = "out.mp4", Json = "out.jsonl" };
                 if (!quiet) Console.Error.WriteLine($"posetrack: no output given: writing {Path.GetFullPath(outputs.Video!)} and {Path.GetFullPath(outputs.Json!)}");
@@ -52,7 +53,7 @@ internal static class RunCommand
                 throw new PoseTrackException("--segment splits the video and the JSON lines: give --output and/or --json");
             if (several && outputs.Show) throw new PoseTrackException("--show previews one input; several inputs were given");
             // Several streams never share a file: every output path must name its stream.
-            StreamInputs.CheckOutputsNamePerStream(inputs.Count, ("--output", outputs.Video), ("--json", outputs.Json), ("--mot", outputs.Mot), ("--posetrack", outputs.PoseTrackJson));
+            StreamInputs.CheckOutputsNamePerStream(inputs.Count, ("--output", outputs.Video), ("--json", outputs.Json), ("--mot", outputs.Mot), ("--posetrack", outputs.PoseTrackJson), ("--csv", outputs.Csv));
             var pipelineOptions = pipeline.Build(r, overlay: !r.GetValue(noOverlay));
             var sourceOptions = pipeline.BuildSource(r);
             if (r.GetValue(metrics.Port) is not null && !several) throw new PoseTrackException("--metrics-port serves a run of several inputs (or posetrack batch)");

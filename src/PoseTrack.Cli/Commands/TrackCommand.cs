@@ -22,9 +22,9 @@ internal static class TrackCommand
             var input = pipeline.InputOf(r, "posetrack track") ?? throw new PoseTrackException("no input: give --input VIDEO");
             bool quiet = r.GetValue(pipeline.Quiet);
             using var loggers = Logging.Create(quiet, r.GetValue(pipeline.Verbose));
-            var outputs = new RunOutputs(null, r.GetValue(pipeline.Json), r.GetValue(pipeline.Mot), r.GetValue(pipeline.PoseTrackJson), false, null);
-            if (outputs is { Json: null, Mot: null, PoseTrackJson: null })
-                throw new PoseTrackException("posetrack track needs at least one of --mot FILE, --posetrack FILE, --json FILE");
+            var outputs = new RunOutputs(null, r.GetValue(pipeline.Json), r.GetValue(pipeline.Mot), r.GetValue(pipeline.PoseTrackJson), false, null) { Csv = r.GetValue(pipeline.Csv) };
+            if (outputs is { Json: null, Mot: null, PoseTrackJson: null, Csv: null })
+                throw new PoseTrackException("posetrack track needs at least one of --mot FILE, --posetrack FILE, --json FILE, --csv FILE");
             var sourceOptions = pipeline.BuildSource(r);
             return await PipelineRunner.RunAsync(input, outputs, models.Build(r, loggers), pipeline.Build(r, overlay: false), sourceOptions, quiet, loggers).ConfigureAwait(false);
         }));

@@ -19,7 +19,11 @@ internal sealed record SummaryCard(string Value, string Label, string? Class = n
 
 /// <summary>The summary's key–value table, each value formatted; null rows are left out.</summary>
 internal sealed record SummaryFacts(string Input, bool InputFound, string FrameSize, string Detector, string Pose, string Skeleton,
-    string Fps, string? FramesLogged, string? LoggedRate, string Dropped, string? People, string? MeanConfidence, string Problems);
+    string Fps, string? FramesLogged, string? LoggedRate, string Dropped, string? People, string? MeanConfidence, string Problems)
+{
+    /// <summary>Processing rate and how the run ended, from the log's closing summary line; null when the log has none.</summary>
+    public string? Processing { get; init; }
+}
 
 /// <summary>The track timeline: axis ticks (percent of the width) and one row per track (SVG units 0–1000).</summary>
 internal sealed record TimelineModel(IReadOnlyList<Tick> Ticks, IReadOnlyList<TimelineRow> Rows);
@@ -128,7 +132,13 @@ internal static class ReportModel
             any ? I($"mean {s.PeopleMean:F2}, median {s.PeopleP50:0.#}, max {s.PeopleMax}; {s.PersonDetections:N0} person detections")
                   + (s.UntrackedPersons > 0 ? I($", {s.UntrackedPersons:N0} without a track id") : "") : null,
             any ? (s.MeanKeypointConfidence is double c ? c.ToString("F3", Inv) : "–") : null,
-            I($"{kinds.GetValueOrDefault(IssueKind.IdSwitch)} likely id switches, {kinds.GetValueOrDefault(IssueKind.ShortTrack)} short tracks, {kinds.GetValueOrDefault(IssueKind.Jump)} jumps"));
+            I($"{kinds.GetValueOrDefault(IssueKind.IdSwitch)} likely id switches, {kinds.GetValueOrDefault(IssueKind.ShortTrack)} short tracks, {kinds.GetValueOrDefault(IssueKind.Jump)} jumps"))
+        {
+            Processing = a.Log.Summary is { } t
+                ? I($"{t.Fps:F2} fps ({t.Frames:N0} frames in {t.Seconds:F1} s, {t.Tracks:N0} tracks, {t.Dropped:N0} dropped)")
+                  + (t.Stopped ? "; stopped early by the user" : "")
+                : null,
+        };
     }
 
     private static TimelineModel? Timeline(RunAnalysis a)

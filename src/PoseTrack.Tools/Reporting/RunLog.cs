@@ -17,6 +17,9 @@ namespace PoseTrack.Reporting;
 internal sealed record RunLog(string Path, JsonLinesHeader Header, IReadOnlyList<JsonLinesFrame> Frames, bool PartialLastLine,
     int BadLines, string? FirstBadLine)
 {
+    /// <summary>The closing summary line (processing rate, how the run ended), or null: a killed run, or a log still being written.</summary>
+    public RunTotals? Summary { get; init; }
+
     /// <summary>
     /// Reads <paramref name="path"/>. Throws <see cref="PoseTrackException"/> (one line) only when nothing can be
     /// reported: the file is missing, empty, not JSON lines, or has no header. Bad frame lines are skipped and
@@ -48,7 +51,7 @@ internal sealed record RunLog(string Path, JsonLinesHeader Header, IReadOnlyList
             }
         }
         if (frames.Count == 0 && bad > 0) throw NoFrames(path, bad, null, firstBad);
-        return new RunLog(path, reader.Header, frames, reader.SkippedPartialLine, bad, firstBad);
+        return new RunLog(path, reader.Header, frames, reader.SkippedPartialLine, bad, firstBad) { Summary = reader.Summary };
     }
 
     private static PoseTrackException NoFrames(string path, int bad, Exception? inner, string? first = null)

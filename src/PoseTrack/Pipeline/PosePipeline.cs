@@ -165,6 +165,7 @@ public sealed class PosePipeline
         };
         var sinkTask = Guard(Task.Run(async () =>
         {
+            bool endedNormally = false, interrupted = false;
             try
             {
                 await foreach (var packet in toSinks.Reader.ReadAllAsync(failed[5].Token).ConfigureAwait(false))
@@ -182,12 +183,32 @@ public sealed class PosePipeline
                     var secs = Stopwatch.GetElapsedTime(started).TotalSeconds;
                     progress?.Report(new PipelineProgress(framesOut, info.FrameCount, secs > 0 ? framesOut / secs : 0, packet.Persons.Count, Interlocked.Read(ref dropped)));
                 }
+                // Every stage upstream has finished without a fault or an abort: the run ended normally.
+                endedNormally = true;
+            }
+            catch (OperationCanceledException) when (abort.IsCancellationRequested)
+            {
+                // Cut short by the caller (a stop whose drain ran out of time, a second Ctrl+C): the outputs still end
+                // at the last complete frame, so the run's totals are written as for a stop.
+                interrupted = true;
+                throw;
             }
             finally
             {
                 // A gap whose next frame was dropped or never came is still recorded.
                 try { WriteGaps(double.PositiveInfinity); }
                 catch (Exception e) { finaliseErrors.Add(e); }
+                // The closing summary: for every run that did not fail (a stage's or a sink's fault writes none).
+                if (endedNormally || interrupted)
+                {
+                    var totals = new RunTotals(framesOut, Stopwatch.GetElapsedTime(started).TotalSeconds, Interlocked.Read(ref dropped),
+                        track.TracksSeen, interrupted || stop.IsCancellationRequested);
+                    foreach (var sink in sinks)
+                    {
+                        try { if (sink is ISummarySink s) s.WriteSummary(totals); }
+                        catch (Exception e) { finaliseErrors.Add(e); }
+                    }
+                }
                 // Finalise every sink whatever happened upstream: a half-written video must still play.
                 foreach (var sink in sinks)
                 {

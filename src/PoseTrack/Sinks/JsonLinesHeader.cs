@@ -32,6 +32,20 @@ public sealed record JsonLinesHeader(
     /// </summary>
     public (int Width, int Height)? VideoSize { get; init; }
 
+    /// <summary>Version of the PoseTrack library that wrote the log (<see cref="LibraryVersion"/>), or null when not recorded.</summary>
+    public string? ToolVersion { get; init; }
+
+    /// <summary>Execution provider the models ran on ("cpu", "cuda", "tensorrt"), or null when not recorded.</summary>
+    public string? Provider { get; init; }
+
+    /// <summary>Every option that changes the results (written, not read back: null in a header read from a file).</summary>
+    internal SettingsJson? Settings { get; init; }
+
+    /// <summary>This library's informational version (e.g. <c>0.1.0+commit</c>).</summary>
+    public static string LibraryVersion { get; } =
+        typeof(JsonLinesHeader).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion ?? "unknown";
+
     /// <summary>For one segment of a segmented run (<c>--segment</c>): which one; null for a whole run.</summary>
     public JsonLinesSegment? Segment { get; init; }
 
@@ -65,4 +79,8 @@ public sealed record JsonLinesFrame(long Frame, double TimeMs, IReadOnlyList<Jso
 /// <param name="Header">The header line.</param>
 /// <param name="Frames">Every complete frame line, in file order.</param>
 /// <param name="PartialLastLine">True when the file ended in an incomplete line (the writer was killed mid-line), which was skipped.</param>
-public sealed record JsonLinesContent(JsonLinesHeader Header, IReadOnlyList<JsonLinesFrame> Frames, bool PartialLastLine);
+public sealed record JsonLinesContent(JsonLinesHeader Header, IReadOnlyList<JsonLinesFrame> Frames, bool PartialLastLine)
+{
+    /// <summary>The closing summary line, or null when the run did not end normally (killed, failed) and wrote none.</summary>
+    public RunTotals? Summary { get; init; }
+}

@@ -54,7 +54,7 @@ public sealed class JsonLinesReader : IDisposable
         using var reader = Open(path);
         var frames = new List<JsonLinesFrame>();
         while (reader.TryReadFrame(out var f)) frames.Add(f);
-        return new JsonLinesContent(reader.Header, frames, reader.SkippedPartialLine);
+        return new JsonLinesContent(reader.Header, frames, reader.SkippedPartialLine) { Summary = reader.Summary };
     }
 
     /// <summary>Reads the next frame line; false at the end of the file (or at a skipped partial last line).</summary>
@@ -79,6 +79,7 @@ public sealed class JsonLinesReader : IDisposable
                     && type.ValueKind == JsonValueKind.String)
                 {
                     if (type.GetString() == "gap") ReadGap(doc.RootElement);
+                    else if (type.GetString() == "summary") ReadSummary(doc.RootElement);
                     continue;
                 }
                 try { frame = ParseFrame(doc.RootElement); }
@@ -94,6 +95,26 @@ public sealed class JsonLinesReader : IDisposable
     public IReadOnlyList<Sources.SourceGap> Gaps => _gaps;
 
     private readonly List<Sources.SourceGap> _gaps = [];
+
+    /// <summary>
+    /// The closing summary (<c>{"type":"summary",…}</c>) once reading has reached it; null before, and for the log of a
+    /// run that was killed or failed (which has none). Known only after the last frame has been read.
+    /// </summary>
+    public RunTotals? Summary { get; private set; }
+
+    private void ReadSummary(JsonElement r)
+    {
+        try
+        {
+            Summary = new RunTotals(r.GetProperty("frames").GetInt64(), JsonNumbers.ReadNumber(r.GetProperty("seconds")),
+                r.GetProperty("dropped").GetInt64(), r.GetProperty("tracks").GetInt32(), r.GetProperty("stopped").GetBoolean())
+            { Fps = JsonNumbers.ReadNumber(r.GetProperty("fps")) };
+        }
+        catch (Exception e) when (e is InvalidOperationException or KeyNotFoundException or FormatException)
+        {
+            // A malformed summary is not a frame either: it is skipped (the summary is optional).
+        }
+    }
 
     private void ReadGap(JsonElement r)
     {
@@ -155,6 +176,8 @@ public sealed class JsonLinesReader : IDisposable
             r.GetProperty("created").GetDateTimeOffset())
         {
             Version = version,
+            ToolVersion = r.TryGetProperty("tool_version", out var tv) && tv.ValueKind == JsonValueKind.String ? tv.GetString() : null,
+            Provider = r.TryGetProperty("provider", out var pv) && pv.ValueKind == JsonValueKind.String ? pv.GetString() : null,
             VideoSize = r.TryGetProperty("video_width", out var vw) && r.TryGetProperty("video_height", out var vh) ? (vw.GetInt32(), vh.GetInt32()) : null,
             Segment = r.TryGetProperty("segment", out var sg) && sg.ValueKind == JsonValueKind.Object
                 ? new JsonLinesSegment(sg.GetProperty("index").GetInt32(), JsonNumbers.ReadNumber(sg.GetProperty("start_ms")),

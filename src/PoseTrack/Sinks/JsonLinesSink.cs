@@ -10,14 +10,20 @@ namespace PoseTrack.Sinks;
 /// <para>
 /// Header: <c>{"type":"header","version":1,"input":…,"width":…,"height":…,"fps":…,"frame_count":…|null,
 /// "models":{"detector":…,"pose":…},"skeleton":"coco17","keypoint_names":[…],"limbs":[[a,b],…],"created":ISO-8601}</c>;
-/// a segment of a segmented run adds <c>"segment":{"index":k,"start_ms":…,"start":ISO-8601,"duration_ms":…}</c>.
+/// a segment of a segmented run adds <c>"segment":{"index":k,"start_ms":…,"start":ISO-8601,"duration_ms":…}</c>; a
+/// run of the CLI adds <c>"tool_version"</c>, <c>"provider"</c> and <c>"settings":{…}</c>, every option that changes
+/// the results (<see cref="SettingsJson"/>).
 /// </para>
 /// <para>
-/// Frame lines carry no "type" (the only typed line is the header, so every other line is a frame; this keeps
-/// the per-frame lines minimal): <c>{"frame":n,"time_ms":t,"persons":[{"track_id":id|null,"box":[x,y,w,h],
+/// Frame lines carry no "type" (every typed line — the header, a live source's <c>"gap"</c>, the closing
+/// <c>"summary"</c> — is a record, every other line a frame; this keeps the per-frame lines minimal): <c>{"frame":n,"time_ms":t,"persons":[{"track_id":id|null,"box":[x,y,w,h],
 /// "score":s,"keypoints":[[x,y,score],…]}]}</c> (the person schema of <see cref="PoseJson"/>). Coordinates keep 2
 /// decimals, scores 3, time 3; an untracked person (track id 0) has <c>"track_id":null</c>; a non-finite number is
 /// written as null. Every line is serialised from DTOs by the shared source-generated context.
+/// </para>
+/// <para>
+/// A run that ends normally (the input's end, <c>--max-frames</c>, or a drained Ctrl+C/SIGTERM) closes the log with
+/// <c>{"type":"summary",…}</c> (<see cref="WriteSummary"/>); a killed or failed run has none, so readers treat it as optional.
 /// </para>
 /// <para>
 /// Each line goes to the file in one unbuffered write ending in '\n', so when the process is killed every line
@@ -25,7 +31,7 @@ namespace PoseTrack.Sinks;
 /// Data reaches the OS, not necessarily the disk: a power cut can still lose the last lines.
 /// </para>
 /// </summary>
-public sealed class JsonLinesSink : IFrameSink, IGapSink
+public sealed class JsonLinesSink : IFrameSink, IGapSink, ISummarySink
 {
     private const string What = "JSON lines output";
     private readonly FileStream _stream;
@@ -73,7 +79,8 @@ public sealed class JsonLinesSink : IFrameSink, IGapSink
         var json = new JsonLinesHeaderJson("header", h.Version, h.Input, h.Width, h.Height, JsonNumbers.Round(h.Fps, 6), h.FrameCount,
             h.VideoSize?.Width, h.VideoSize?.Height, new ModelsJson(h.DetectorModel, h.PoseModel), h.Skeleton.Name, h.Skeleton.JointNames,
             [.. h.Skeleton.Limbs.Select(l => new[] { l.A, l.B })], h.Created.ToUniversalTime(),
-            h.Segment is { } seg ? new SegmentJson(seg.Index, JsonNumbers.Round(seg.StartMs, 3), seg.Start.ToUniversalTime(), JsonNumbers.Round(seg.DurationMs, 3)) : null);
+            h.Segment is { } seg ? new SegmentJson(seg.Index, JsonNumbers.Round(seg.StartMs, 3), seg.Start.ToUniversalTime(), JsonNumbers.Round(seg.DurationMs, 3)) : null,
+            h.ToolVersion, h.Provider, h.Settings);
         PoseJson.Write(_json, json, PoseJsonContext.Default.JsonLinesHeaderJson);
     }
 
@@ -111,6 +118,20 @@ public sealed class JsonLinesSink : IFrameSink, IGapSink
         if (_completed) throw new InvalidOperationException("The JSON lines sink is complete; no more records can be written.");
         PoseJson.Write(_json, new GapJson("gap", JsonNumbers.Round(gap.FromMs, 3), JsonNumbers.Round(gap.ToMs, 3), Secrets.Redact(gap.Reason)),
             PoseJsonContext.Default.GapJson);
+        EndLine();
+    }
+
+    /// <summary>
+    /// Writes the closing <c>{"type":"summary","frames":n,"seconds":s,"fps":f,"dropped":d,"tracks":t,"stopped":b}</c>
+    /// (seconds 3 decimals, fps 2): the last line of a run that ended normally (see <see cref="ISummarySink"/>).
+    /// </summary>
+    public void WriteSummary(RunTotals totals)
+    {
+        ArgumentNullException.ThrowIfNull(totals);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_completed) throw new InvalidOperationException("The JSON lines sink is complete; no more records can be written.");
+        PoseJson.Write(_json, new SummaryJson("summary", totals.Frames, JsonNumbers.Round(totals.Seconds, 3), JsonNumbers.Round(totals.Fps, 2),
+            totals.Dropped, totals.Tracks, totals.Stopped), PoseJsonContext.Default.SummaryJson);
         EndLine();
     }
 

@@ -106,7 +106,29 @@ internal sealed record JsonLinesHeaderJson(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? VideoWidth,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? VideoHeight,
     ModelsJson Models, string Skeleton, IReadOnlyList<string> KeypointNames, int[][] Limbs, DateTimeOffset Created,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SegmentJson? Segment);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SegmentJson? Segment,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ToolVersion,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Provider,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SettingsJson? Settings);
+
+/// <summary>
+/// The header's <c>settings</c>: every option that changes the results of a run — the models and their options as
+/// given (a detector input size of 0 is the model's own), the tracker and the options it actually ran with (its
+/// max age resolved for the input's frame rate; smoothing is <c>smooth</c>, <c>min_cutoff</c>, <c>beta</c>,
+/// <c>d_cutoff</c>), <c>det_every</c>, <c>start_seconds</c>, <c>max_frames</c> and <c>drop_frames</c>. The option
+/// records are written whole, so an option added to them appears here without further work.
+/// </summary>
+internal sealed record SettingsJson(
+    string? DetectorModel, string? PoseModel, Detection.DetectorOptions Detector, Pose.PoseOptions Pose,
+    string Tracker, Tracking.TrackerOptions TrackerOptions, int DetEvery, double StartSeconds, long? MaxFrames, string DropFrames)
+{
+    /// <summary>The settings of a run of <paramref name="pipeline"/> over <paramref name="estimator"/>'s models, on input at <paramref name="fps"/>.</summary>
+    public static SettingsJson For(PoseEstimator estimator, Pipeline.PipelineOptions pipeline, double fps) => new(
+        estimator.DetectorName, estimator.PoseModelName, estimator.Options.Detection, estimator.Options.Pose,
+        pipeline.Tracker.ToString().ToLowerInvariant(),
+        pipeline.TrackerOptions with { MaxAge = pipeline.MaxAgeFrames ?? Tracking.TrackerOptions.MaxAgeForFps(fps) },
+        pipeline.DetectEvery, pipeline.StartSeconds, pipeline.MaxFrames, pipeline.DropFrames.ToString().ToLowerInvariant());
+}
 
 /// <summary>Which segment of a <c>--segment</c> run a log is.</summary>
 internal sealed record SegmentJson(int Index, double? StartMs, DateTimeOffset Start, double? DurationMs);
@@ -119,6 +141,9 @@ internal sealed record FrameJson(long Frame, double? TimeMs, PersonJson[] Person
 
 /// <summary>A gap record of the JSON lines log.</summary>
 internal sealed record GapJson(string Type, double? FromMs, double? ToMs, string Reason);
+
+/// <summary>The closing summary record of the JSON lines log.</summary>
+internal sealed record SummaryJson(string Type, long Frames, double? Seconds, double? Fps, long Dropped, int Tracks, bool Stopped);
 
 /// <summary>The PoseTrack18 document (see <see cref="PoseTrackJsonSink"/>).</summary>
 internal sealed record PoseTrackDocumentJson(PoseTrackCategoryJson[] Categories, IEnumerable<PoseTrackImageJson> Images, IEnumerable<KeypointAnnotationJson> Annotations);
@@ -137,10 +162,12 @@ internal sealed record ImagePosesJson(string? Detector, string? PoseModel, strin
 internal sealed record ImagePersonsJson(string File, int Width, int Height, PersonJson[] Persons);
 
 /// <summary>The source-generated serialisers of every DTO above: snake_case names, nulls written unless a property says otherwise.</summary>
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, GenerationMode = JsonSourceGenerationMode.Serialization)]
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, GenerationMode = JsonSourceGenerationMode.Serialization,
+    UseStringEnumConverter = true)]
 [JsonSerializable(typeof(JsonLinesHeaderJson))]
 [JsonSerializable(typeof(FrameJson))]
 [JsonSerializable(typeof(GapJson))]
+[JsonSerializable(typeof(SummaryJson))]
 [JsonSerializable(typeof(PoseTrackDocumentJson))]
 [JsonSerializable(typeof(IEnumerable<KeypointAnnotationJson>))]
 [JsonSerializable(typeof(ImagePosesJson))]

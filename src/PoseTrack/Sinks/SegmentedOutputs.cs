@@ -25,7 +25,9 @@ internal sealed record OutputSegment(int Index, double StartMs, DateTimeOffset S
 /// <c>first time_ms + k × duration ≤ time_ms &lt; first time_ms + (k+1) × duration</c>, so a file input always gives
 /// the same segments. When a frame falls past the current segment, that segment's outputs are completed (the video
 /// finalised and playable, the log closed) before the next segment's are opened; every segment's log starts with
-/// its own header. A gap record goes to the segment of the frame after the gap.
+/// its own header. A gap record goes to the segment of the frame after the gap. The run's closing summary
+/// (<see cref="ISummarySink"/>) goes to the last segment's log only, with the whole run's totals: the earlier
+/// segments were closed by the rotation, not by the run's end.
 /// </summary>
 /// <remarks>
 /// Each segment's files are checked before they are opened: never an input or an output of this run (an earlier
@@ -33,7 +35,7 @@ internal sealed record OutputSegment(int Index, double StartMs, DateTimeOffset S
 /// take the writer's lock (another process writing the file refuses it). The pipeline's <see cref="Complete"/> on a
 /// stop (Ctrl+C, SIGTERM, the end of the input) finalises the open segment like any other output.
 /// </remarks>
-internal sealed partial class SegmentedOutputs : IFrameSink, IGapSink
+internal sealed partial class SegmentedOutputs : IFrameSink, IGapSink, ISummarySink
 {
     private readonly Func<OutputSegment, IReadOnlyList<IFrameSink>> _open;
     private readonly Func<OutputSegment, IReadOnlyList<(string Name, string Path)>> _paths;
@@ -148,6 +150,13 @@ internal sealed partial class SegmentedOutputs : IFrameSink, IGapSink
         }
         foreach (var sink in sinks) sink.Dispose();
         if (first is not null) throw first;
+    }
+
+    /// <inheritdoc />
+    public void WriteSummary(RunTotals totals)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        foreach (var sink in _current) if (sink is ISummarySink s) s.WriteSummary(totals);
     }
 
     /// <inheritdoc />

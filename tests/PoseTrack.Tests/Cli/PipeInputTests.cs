@@ -32,8 +32,8 @@ public sealed partial class PipeInputTests(ITestOutputHelper output)
         var file = CliProcess.Run(dir, Timeout, ["--input", clip, "--json", "file.jsonl", "-q", .. everyPerson]);
         Assert.True(file.ExitCode == 0, file.Stderr);
 
-        var pipeLines = File.ReadAllLines(Path.Combine(dir, "pipe.jsonl"));
-        var fileLines = File.ReadAllLines(Path.Combine(dir, "file.jsonl"));
+        var pipeLines = TestData.LogLines(Path.Combine(dir, "pipe.jsonl"));
+        var fileLines = TestData.LogLines(Path.Combine(dir, "file.jsonl"));
         Assert.Equal(expected, pipeLines.Length - 1);
         Assert.Equal(fileLines.Length, pipeLines.Length);
         using (var header = JsonDocument.Parse(pipeLines[0]))
@@ -68,7 +68,7 @@ public sealed partial class PipeInputTests(ITestOutputHelper output)
         var r = CliProcess.Run(dir, Timeout, "--input", fifo, "--json", "o.jsonl", "--verbose");
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.True(writer.WaitForExit(30_000));
-        Assert.Equal(PipeMedia.CountFrames(clip), File.ReadAllLines(Path.Combine(dir, "o.jsonl")).Length - 1);
+        Assert.Equal(PipeMedia.CountFrames(clip), TestData.LogLines(Path.Combine(dir, "o.jsonl")).Length - 1);
         Assert.True(PipeMedia.GoneWithin(FfmpegPid(r.Stderr), TimeSpan.FromSeconds(2)));
     }
 

@@ -35,7 +35,13 @@ public sealed class PoseTrackOutputOnSignalTests
         var stderr = await err;
         Assert.True(p.ExitCode == 130, $"exit {p.ExitCode}: {stderr}{await stdout}");
 
-        var frames = JsonLinesReader.ReadAll(log).Frames;
+        var content = JsonLinesReader.ReadAll(log);
+        var frames = content.Frames;
+        // SIGTERM is a stop by the user: the log still closes with the summary, counting the frames it holds.
+        Assert.NotNull(content.Summary);
+        Assert.True(content.Summary.Stopped);
+        Assert.Equal(frames.Count, content.Summary.Frames);
+        Assert.StartsWith("{\"type\":\"summary\",", File.ReadLines(log).Last(), StringComparison.Ordinal);
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "o.json")));
         var images = doc.RootElement.GetProperty("images").EnumerateArray().Select(i => i.GetProperty("id").GetInt64()).ToList();
         Assert.Equal(frames.Select(f => f.Frame), images);

@@ -37,9 +37,17 @@ public sealed class SignalTests
         Signal(p, "INT");
         Assert.True(p.WaitForExit(60_000), "no exit after Ctrl+C");
         Assert.Equal(130, p.ExitCode);
-        var lines = File.ReadAllLines(Path.Combine(dir, "o.jsonl"));
+        var all = File.ReadAllLines(Path.Combine(dir, "o.jsonl"));
+        foreach (var l in all) using (JsonDocument.Parse(l)) { }
+        // A stopped run closes its log with the summary: the frames written, stopped by the user.
+        using (var summary = JsonDocument.Parse(all[^1]))
+        {
+            Assert.Equal("summary", summary.RootElement.GetProperty("type").GetString());
+            Assert.True(summary.RootElement.GetProperty("stopped").GetBoolean());
+            Assert.Equal(all.Length - 2, summary.RootElement.GetProperty("frames").GetInt64());
+        }
+        var lines = TestData.LogLines(Path.Combine(dir, "o.jsonl"));
         Assert.InRange(lines.Length, 10, 100);
-        foreach (var l in lines) using (JsonDocument.Parse(l)) { }
         // The video written before Ctrl+C is playable, with one frame per JSON frame line.
         Assert.Equal(lines.Length - 1, VideoProbe.Frames(Path.Combine(dir, "o.mp4")));
     }
@@ -87,6 +95,11 @@ public sealed class SignalTests
         // Every complete line parses; only a last line without its newline may be partial.
         for (int i = 0; i < lines.Length - 1; i++) using (JsonDocument.Parse(lines[i])) { }
         Assert.True(lines.Length >= 6);
+        // A killed run has no closing summary; the reader takes the log without one.
+        Assert.DoesNotContain("\"type\":\"summary\"", text, StringComparison.Ordinal);
+        var content = PoseTrack.Sinks.JsonLinesReader.ReadAll(Path.Combine(dir, "o.jsonl"));
+        Assert.Null(content.Summary);
+        Assert.True(content.Frames.Count >= 4);
     }
 
     /// <summary>

@@ -40,7 +40,7 @@ public sealed class FrameCountEstimateTests : IDisposable
         Assert.Contains("Read 55 frames to the end of vfr.ts", r.Stderr);
         Assert.DoesNotContain("truncated", r.Stderr);
 
-        var lines = File.ReadAllLines(Path.Combine(_dir, "o.jsonl"));
+        var lines = TestData.LogLines(Path.Combine(_dir, "o.jsonl"));
         Assert.Equal(56, lines.Length);
         using (var header = JsonDocument.Parse(lines[0]))
             Assert.Equal(JsonValueKind.Null, header.RootElement.GetProperty("frame_count").ValueKind);

@@ -102,7 +102,7 @@ public sealed class OutputIdentityTests : IDisposable
         Assert.True(first.WaitForExit(TimeSpan.FromMinutes(2)));
         Assert.True(first.ExitCode == 0, await firstErr);
         Assert.Contains("frames=100 ", await firstOut);
-        var lines = File.ReadAllLines(json);
+        var lines = TestData.LogLines(json);
         Assert.Equal(101, lines.Length);
         for (int i = 1; i < lines.Length; i++)
             Assert.StartsWith($"{{\"frame\":{i - 1},", lines[i], StringComparison.Ordinal);

@@ -75,7 +75,7 @@ public sealed class SourceFrameNumberTests : IDisposable
     }
 
     private static List<(long Frame, double TimeMs, int Persons)> Frames(string path) =>
-        File.ReadLines(path).Skip(1).Select(l =>
+        TestData.LogLines(path).Skip(1).Select(l =>
         {
             using var d = JsonDocument.Parse(l);
             var e = d.RootElement;

@@ -68,8 +68,8 @@ public sealed class PipelineEndToEndTests(ITestOutputHelper output)
         await RunAsync(video, a, options);
         await RunAsync(video, b, options);
         // The header holds a creation time; every frame line must match byte for byte.
-        var la = File.ReadAllLines(Path.Combine(a, "out.jsonl")).Skip(1).ToArray();
-        var lb = File.ReadAllLines(Path.Combine(b, "out.jsonl")).Skip(1).ToArray();
+        var la = TestData.LogLines(Path.Combine(a, "out.jsonl")).Skip(1).ToArray();
+        var lb = TestData.LogLines(Path.Combine(b, "out.jsonl")).Skip(1).ToArray();
         Assert.Equal(40, la.Length);
         Assert.Equal(la, lb);
     }

@@ -14,6 +14,31 @@ public sealed class JsonLinesSinkTests
     private static float R(float v, int d) => (float)Math.Round((double)v, d, MidpointRounding.AwayFromZero);
 
     [Fact]
+    public void Summary_IsTheLastLine_AndReadBackOptionally()
+    {
+        var dir = TestData.TempDir();
+        var path = Path.Combine(dir, "out.jsonl");
+        using (var sink = new JsonLinesSink(path, Header()))
+        {
+            for (int i = 0; i < 3; i++) sink.Write(SyntheticFrames.Frame(i), null);
+            sink.WriteSummary(new RunTotals(3, 1.23456, 2, 4, Stopped: true));
+            sink.Complete();
+        }
+        var last = File.ReadLines(path).Last();
+        Assert.Equal("{\"type\":\"summary\",\"frames\":3,\"seconds\":1.235,\"fps\":2.43,\"dropped\":2,\"tracks\":4,\"stopped\":true}", last);
+        var content = JsonLinesReader.ReadAll(path);
+        Assert.Equal(3, content.Frames.Count);
+        Assert.Equal(new RunTotals(3, 1.235, 2, 4, true) { Fps = 2.43 }, content.Summary);
+
+        // Without one (a killed run) the log reads the same, with no summary.
+        var killed = Path.Combine(dir, "killed.jsonl");
+        File.WriteAllLines(killed, File.ReadLines(path).SkipLast(1));
+        var partial = JsonLinesReader.ReadAll(killed);
+        Assert.Null(partial.Summary);
+        Assert.Equal(content.Frames.Select(f => f.Frame), partial.Frames.Select(f => f.Frame));
+    }
+
+    [Fact]
     public void FiftyFrames_RoundTrip()
     {
         var path = Path.Combine(TestData.TempDir(), "out.jsonl");
