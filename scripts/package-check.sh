@@ -32,7 +32,9 @@ export XDG_DATA_HOME="$work/data" XDG_CACHE_HOME="$work/cache"
 echo "package-check: models verify on the installed tool"
 "$work/tools/posetrack" models verify || { echo "package-check: the installed tool fails its own models verify" >&2; exit 1; }
 (cd "$work" && "$work/tools/posetrack" --input "$root/samples/data/vtest_10s.mp4" --max-frames 20 --json run.jsonl --output run.mp4 -q)
-test "$(wc -l < "$work/run.jsonl")" -eq 21 || { echo "package-check: expected 21 JSON lines" >&2; exit 1; }
+# Header, 20 frames and the closing summary line.
+test "$(wc -l < "$work/run.jsonl")" -eq 22 || { echo "package-check: expected 22 JSON lines (header, 20 frames, summary)" >&2; exit 1; }
+tail -n 1 "$work/run.jsonl" | grep -q '"type":"summary"' || { echo "package-check: the log has no closing summary line" >&2; exit 1; }
 # A missing models folder is a clear error with exit code 2, not a crash.
 set +e
 (cd "$work" && "$work/tools/posetrack" --input "$root/samples/data/vtest_10s.mp4" --models "$work/no-models" --json x.jsonl -q 2> err.txt)
@@ -60,7 +62,7 @@ test -f "$XDG_DATA_HOME/posetrack/models/yolox_tiny_humanart_416.onnx" \
 grep -q "^yolox-tiny-humanart	.*	user$" "$work/list.txt" || { echo "package-check: models list does not show the user-installed model" >&2; exit 1; }
 "$work/tools/posetrack" models verify -q || { echo "package-check: models verify fails after a user install" >&2; exit 1; }
 (cd "$work" && "$work/tools/posetrack" --input "$root/samples/data/vtest_10s.mp4" --max-frames 3 --detector yolox-tiny-humanart --json user.jsonl -q)
-test "$(wc -l < "$work/user.jsonl")" -eq 4 || { echo "package-check: --detector yolox-tiny-humanart did not run" >&2; exit 1; }
+test "$(wc -l < "$work/user.jsonl")" -eq 5 || { echo "package-check: --detector yolox-tiny-humanart did not run" >&2; exit 1; }
 echo "package-check: user-installed model listed, verified and used by name"
 
 echo "package-check: a new console project using the PoseTrack package"
