@@ -13,10 +13,9 @@ internal sealed class CsvFileSink : IFrameSink
 {
     private const string What = "CSV output";
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
-    private readonly FileStream _stream;
+    private readonly AppendOnlyFile _file;
     private readonly CsvWriter _csv;
-    private long _length;   // bytes of whole frames in the file
-    private bool _failed, _completed, _disposed;
+    private bool _completed, _disposed;
 
     /// <summary>The output path as given.</summary>
     public string Path { get; }
@@ -29,9 +28,9 @@ internal sealed class CsvFileSink : IFrameSink
     {
         _csv = new CsvWriter(skeleton);
         Path = path;
-        _stream = OutputFile.Create(path, What);
+        _file = new AppendOnlyFile(path, What);
         try { Append(_csv.HeaderRow); }
-        catch { _stream.Dispose(); throw; }
+        catch { _file.Dispose(); throw; }
     }
 
     /// <inheritdoc />
@@ -54,32 +53,14 @@ internal sealed class CsvFileSink : IFrameSink
         Append(_csv.FrameRows(frame.Frame, JsonNumbers.Round(frame.TimeMs, 3), frame.Persons.Select(CsvWriter.Person)));
     }
 
-    private void Append(string text)
-    {
-        var bytes = Utf8.GetBytes(text);
-        try
-        {
-            if (_failed) throw new IOException("an earlier write failed");
-            _stream.Write(bytes);
-            _stream.Flush();
-            _length += bytes.Length;
-        }
-        catch (Exception e) when (OutputFile.IsWriteFailure(e))
-        {
-            _failed = true;
-            try { _stream.SetLength(_length); } catch (IOException) { /* a reader sees a cut last row */ }
-            throw OutputFile.WriteFailed(Path, What, e);
-        }
-    }
+    private void Append(string text) => _file.Append(Utf8.GetBytes(text));
 
     /// <inheritdoc />
     public void Complete()
     {
         if (_completed || _disposed) return;
         _completed = true;
-        try { _stream.Flush(); }
-        catch (Exception e) when (OutputFile.IsWriteFailure(e)) { throw OutputFile.WriteFailed(Path, What, e); }
-        finally { _stream.Dispose(); }
+        _file.Complete();
     }
 
     /// <inheritdoc />
@@ -87,6 +68,6 @@ internal sealed class CsvFileSink : IFrameSink
     {
         if (_disposed) return;
         _disposed = true;
-        _stream.Dispose();
+        _file.Dispose();
     }
 }

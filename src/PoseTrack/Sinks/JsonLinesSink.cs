@@ -34,12 +34,11 @@ namespace PoseTrack.Sinks;
 public sealed class JsonLinesSink : IFrameSink, IGapSink, ISummarySink
 {
     private const string What = "JSON lines output";
-    private readonly FileStream _stream;
+    private readonly AppendOnlyFile _file;
     // Reused for every line: the writer is Reset onto the emptied buffer after each line.
     private readonly ArrayBufferWriter<byte> _buffer = new(16 * 1024);
     private readonly Utf8JsonWriter _json;
-    private bool _completed, _disposed, _failed;
-    private long _length;   // bytes of complete lines in the file
+    private bool _completed, _disposed;
 
     /// <summary>The output path as given.</summary>
     public string Path { get; }
@@ -59,7 +58,7 @@ public sealed class JsonLinesSink : IFrameSink, IGapSink, ISummarySink
         ArgumentNullException.ThrowIfNull(header);
         Path = path;
         Header = header;
-        _stream = OutputFile.Create(path, What);
+        _file = new AppendOnlyFile(path, What);
         _json = new Utf8JsonWriter(_buffer, JsonNumbers.WriterOptions);
         try
         {
@@ -69,7 +68,7 @@ public sealed class JsonLinesSink : IFrameSink, IGapSink, ISummarySink
         catch
         {
             _json.Dispose();
-            _stream.Dispose();
+            _file.Dispose();
             throw;
         }
     }
@@ -143,18 +142,7 @@ public sealed class JsonLinesSink : IFrameSink, IGapSink, ISummarySink
         _buffer.Advance(1);
         try
         {
-            if (_failed) throw new IOException("an earlier write failed");
-            _stream.Write(_buffer.WrittenSpan);
-            _stream.Flush();
-            _length += _buffer.WrittenCount;
-        }
-        catch (Exception e) when (OutputFile.IsWriteFailure(e))
-        {
-            // A write the disk refused may have landed in part: cut the file back to its last complete line, so
-            // the file stays a valid JSON lines file of the frames before (shrinking needs no free space).
-            _failed = true;
-            try { _stream.SetLength(_length); } catch (IOException) { /* the reader still skips a cut last line */ }
-            throw OutputFile.WriteFailed(Path, What, e);
+            _file.Append(_buffer.WrittenSpan);
         }
         finally
         {
@@ -168,9 +156,7 @@ public sealed class JsonLinesSink : IFrameSink, IGapSink, ISummarySink
     {
         if (_completed || _disposed) return;
         _completed = true;
-        try { _stream.Flush(); }
-        catch (Exception e) when (OutputFile.IsWriteFailure(e)) { throw OutputFile.WriteFailed(Path, What, e); }
-        finally { _stream.Dispose(); }
+        _file.Complete();
     }
 
     /// <inheritdoc />
@@ -179,6 +165,6 @@ public sealed class JsonLinesSink : IFrameSink, IGapSink, ISummarySink
         if (_disposed) return;
         _disposed = true;
         _json.Dispose();
-        _stream.Dispose();
+        _file.Dispose();
     }
 }
