@@ -3,6 +3,7 @@ using PoseTrack.Core;
 using PoseTrack.Detection;
 using PoseTrack.Pipeline;
 using PoseTrack.Pose;
+using PoseTrack.Sinks;
 using PoseTrack.Sources;
 using PoseTrack.Tracking;
 
@@ -134,6 +135,81 @@ public sealed class OpenPipelineTests
             Assert.InRange(source.FramesRead - taken, 0, 6 * (new PipelineOptions().ChannelCapacity + 1) + 2);
         }
         Assert.Equal(200, taken);
+    }
+
+    /// <summary>Records what the pipeline hands a sink; throws on <paramref name="failAt"/> to play a full disk.</summary>
+    private sealed class RecordingSink(bool needsImage, long failAt = -1) : IFrameSink, ISummarySink
+    {
+        public List<FrameResult> Frames { get; } = [];
+        public List<int> ImageSizes { get; } = [];
+        public RunTotals? Totals { get; private set; }
+        public bool Completed { get; private set; }
+        public bool NeedsImage => needsImage;
+        public void Write(FrameResult result, Mat? annotated)
+        {
+            if (result.Index == failAt) throw new IOException($"sink full at frame {failAt}");
+            Frames.Add(result);
+            if (annotated is not null) ImageSizes.Add(annotated.Cols);
+        }
+        public void WriteSummary(RunTotals totals) => Totals = totals;
+        public void Complete() => Completed = true;
+        public void Dispose() { }
+    }
+
+    [Fact]
+    public async Task Sinks_consume_the_same_frames_the_loop_yields()
+    {
+        var yielded = new List<FrameResult>();
+        await foreach (var r in Pipeline(new FakeDetector(), 2).RunAsync(new NumberedFrames(25))) yielded.Add(r);
+        var drawing = new RecordingSink(needsImage: true);
+        var plain = new RecordingSink(needsImage: false);
+        var summary = await Pipeline(new FakeDetector(), 2).RunAsync(new NumberedFrames(25), [drawing, plain]);
+
+        Assert.Equal(25, summary.Frames);
+        foreach (var sink in new[] { drawing, plain })
+        {
+            Assert.Equal(yielded.Select(r => r.Index), sink.Frames.Select(r => r.Index));
+            for (int i = 0; i < yielded.Count; i++)
+            {
+                Assert.Equal(yielded[i].Persons.Select(p => p.TrackId), sink.Frames[i].Persons.Select(p => p.TrackId));
+                Assert.Equal(yielded[i].Persons.Select(p => p.Box), sink.Frames[i].Persons.Select(p => p.Box));
+            }
+            Assert.True(sink.Completed);
+            Assert.Equal(25, sink.Totals?.Frames);
+            Assert.False(sink.Totals?.Stopped);
+        }
+        Assert.Equal(Enumerable.Repeat(64, 25), drawing.ImageSizes);   // the picture only for the sink that wants it
+        Assert.Empty(plain.ImageSizes);
+    }
+
+    [Fact]
+    public async Task A_sink_fault_stops_the_source_completes_every_sink_and_writes_no_summary()
+    {
+        var source = new NumberedFrames(10_000);
+        var failing = new RecordingSink(needsImage: false, failAt: 12);
+        var other = new RecordingSink(needsImage: false);
+        var e = await Assert.ThrowsAsync<PipelineException>(() => Pipeline(new FakeDetector()).RunAsync(source, [other, failing]));
+        Assert.Contains("sink full at frame 12", e.Message);
+        Assert.Equal(Enumerable.Range(0, 13).Select(i => (long)i), other.Frames.Select(r => r.Index));
+        Assert.True(failing.Completed && other.Completed);   // a half-written output is still finalised
+        Assert.Null(other.Totals);                           // a failed run has no closing summary
+        int readAfterFault = source.FramesRead;
+        await Task.Delay(200);
+        Assert.Equal(readAfterFault, source.FramesRead);     // the source stopped with the run
+        Assert.InRange(readAfterFault, 13, 13 + 6 * 5);
+    }
+
+    [Fact]
+    public async Task A_stop_drains_the_frames_in_flight_and_marks_the_summary_stopped()
+    {
+        using var stop = new CancellationTokenSource();
+        var sink = new RecordingSink(needsImage: false);
+        var progress = new SynchronousProgress<PipelineProgress>(p => { if (p.FramesDone == 20) stop.Cancel(); });
+        var summary = await Pipeline(new FakeDetector()).RunAsync(new NumberedFrames(10_000), [sink], progress, stop.Token);
+        Assert.True(summary.Stopped);
+        Assert.True(sink.Totals?.Stopped);
+        Assert.InRange(summary.Frames, 20, 20 + 6 * 5);
+        Assert.Equal(Enumerable.Range(0, (int)summary.Frames).Select(i => (long)i), sink.Frames.Select(r => r.Index));   // no frame lost in the drain
     }
 
     [Fact]
