@@ -128,6 +128,13 @@ internal sealed partial class TfjsConverter
     /// </summary>
     private (string Name, int[]? Shape) ChannelsFirst(string output, string src, int[]? shape, int[]? order)
     {
+        // A value that already has the output's name keeps its values under another: the output's name is for the result.
+        if (src == output)
+        {
+            if (!_g.Nodes.Any(n => n.Outputs.Contains(output)))
+                throw new PoseTrackException($"TFJS import: output '{output}' is not computed by a node, so it cannot be made channels first");
+            src = _g.RenameNodeOutput(output, output + "_nhwc");
+        }
         if (shape is { Length: not 4 })
             throw new PoseTrackException($"TFJS import: output '{output}' has shape {ShapeUtil.Text(shape)}, not the [N,H,W,C] a channels-first output needs");
         int channels = shape?[3] ?? -1;

