@@ -102,10 +102,13 @@ internal sealed class OnnxGraphBuilder
     public string RenameNodeOutput(string from, string hint)
     {
         var to = Unique(hint);
-        foreach (var n in _nodes)
+        for (int k = 0; k < _nodes.Count; k++)
         {
+            var n = _nodes[k];
             for (int i = 0; i < n.Inputs.Length; i++) if (n.Inputs[i] == from) n.Inputs[i] = to;
             for (int i = 0; i < n.Outputs.Length; i++) if (n.Outputs[i] == from) n.Outputs[i] = to;
+            // Nodes are named after their first output, and node names must be unique too.
+            if (n.Name == from) _nodes[k] = n with { Name = to };
         }
         return to;
     }
