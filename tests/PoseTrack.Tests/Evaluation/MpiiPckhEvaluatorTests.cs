@@ -118,4 +118,26 @@ public class MpiiPckhEvaluatorTests
         // 005808361.jpg: head top (962.2, 80.0), upper neck (982.8, 236.0): 157.3 px.
         Assert.Equal(157.3, persons[0].HeadSize!.Value, 1);
     }
+
+    [Fact]
+    public void Cli_BadInputs_AreOneLine_AndTheAnnotationsAreNeverOverwritten()
+    {
+        var dir = TestData.TempDir("mpii-cli");
+        var annotations = Path.Combine(dir, "gt.json");
+        File.Copy(TestData.Shared("data", "mpii", "test_mpii.json"), annotations);
+        var before = File.ReadAllBytes(annotations);
+        foreach (var (args, expected) in new (string[], string)[]
+        {
+            (["--annotations", "missing.json", "--images", dir], "annotations file not found"),
+            (["--annotations", annotations, "--images", Path.Combine(dir, "nope")], "images folder not found"),
+            (["--annotations", annotations, "--images", dir, "--results", annotations], "is the input"),
+        })
+        {
+            var r = CliProcess.Run(dir, ["eval", "mpii", .. args]);
+            Assert.Equal(2, r.ExitCode);
+            Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Contains(expected, r.Stderr);
+        }
+        Assert.Equal(before, File.ReadAllBytes(annotations));
+    }
 }
