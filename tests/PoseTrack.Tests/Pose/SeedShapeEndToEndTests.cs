@@ -132,7 +132,7 @@ public class SeedShapeEndToEndTests
         Assert.Equal(Skeleton.Coco17.JointNames, root.GetProperty("keypoint_names").EnumerateArray().Select(e => e.GetString()!).ToArray());
         var persons = root.GetProperty("images")[0].GetProperty("persons");
         Assert.Equal(1, persons.GetArrayLength());
-        // 256×192 input: the 160×320 box already has the model's 3:4 aspect, so only the ×1.25 padding widens it.
+        // 256×192 input: the 160×320 box (1:2) is first widened to the model's 3:4 (240×320), then padded ×1.25.
         AssertKeypoints(persons[0].GetProperty("keypoints"), 17, 48, 64, 192, 256, ImageBox);
     }
 
