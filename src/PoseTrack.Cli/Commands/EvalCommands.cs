@@ -6,7 +6,7 @@ using PoseTrack.Evaluation;
 
 namespace PoseTrack.Cli.Commands;
 
-/// <summary><c>posetrack eval coco</c> and <c>posetrack eval mot</c>: accuracy against annotated data.</summary>
+/// <summary><c>posetrack eval coco</c>, <c>posetrack eval mot</c> and <c>posetrack eval mpii</c> (<see cref="MpiiEvalCommand"/>): accuracy against annotated data.</summary>
 internal static class EvalCommands
 {
     public static Command Create()
@@ -14,6 +14,7 @@ internal static class EvalCommands
         var eval = new Command("eval", "Measure accuracy against ground truth");
         eval.Subcommands.Add(Coco());
         eval.Subcommands.Add(Mot());
+        eval.Subcommands.Add(MpiiEvalCommand.Create());
         return eval;
     }
 

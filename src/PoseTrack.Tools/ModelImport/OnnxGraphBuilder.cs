@@ -95,6 +95,24 @@ internal sealed class OnnxGraphBuilder
     /// <summary>Declares a graph output.</summary>
     public void AddOutput(OnnxIo io) => _outputs.Add(io);
 
+    /// <summary>
+    /// Gives the node output <paramref name="from"/> a new name (from <paramref name="hint"/>) in its producer and every
+    /// consumer, freeing <paramref name="from"/> for another tensor (a graph output that is to be computed from it).
+    /// </summary>
+    public string RenameNodeOutput(string from, string hint)
+    {
+        var to = Unique(hint);
+        for (int k = 0; k < _nodes.Count; k++)
+        {
+            var n = _nodes[k];
+            for (int i = 0; i < n.Inputs.Length; i++) if (n.Inputs[i] == from) n.Inputs[i] = to;
+            for (int i = 0; i < n.Outputs.Length; i++) if (n.Outputs[i] == from) n.Outputs[i] = to;
+            // Nodes are named after their first output, and node names must be unique too.
+            if (n.Name == from) _nodes[k] = n with { Name = to };
+        }
+        return to;
+    }
+
     /// <summary>Removes nodes and initializers no graph output depends on (the importer emits some layout helpers eagerly).</summary>
     public void Prune()
     {

@@ -95,9 +95,12 @@ internal sealed partial class TfjsConverter
         {
             var v = Get(node, index, "graph output");
             var src = Use(v);
+            var shape = v.Shape;
+            if (_options.ChannelsFirstOutputs.TryGetValue(name, out var order))
+                (src, shape) = ChannelsFirst(name, src, shape, order);
             // Outputs keep their TF names so callers can find them; an Identity bridges when the value has another name.
             if (src != name) { _g.Reserve(name); _g.AddWithOutputs("Identity", [name], [src]); }
-            var info = new OnnxIo(name, v.Type, v.Shape?.Select(d => d < 0 ? null : d.ToString(CultureInfo.InvariantCulture)).ToArray());
+            var info = new OnnxIo(name, v.Type, shape?.Select(d => d < 0 ? null : d.ToString(CultureInfo.InvariantCulture)).ToArray());
             outInfos.Add(info);
             _g.AddOutput(info);
         }
@@ -117,6 +120,30 @@ internal sealed partial class TfjsConverter
             SourceSha256 = _model.SourceSha256,
         };
         return bytes;
+    }
+
+    /// <summary>
+    /// A channels-last output [N,H,W,C] as [N,C,H,W] (<see cref="TfjsImportOptions.ChannelsFirstOutputs"/>), its channels
+    /// picked in <paramref name="order"/> when given; returns the new tensor's name and shape.
+    /// </summary>
+    private (string Name, int[]? Shape) ChannelsFirst(string output, string src, int[]? shape, int[]? order)
+    {
+        // A value that already has the output's name keeps its values under another: the output's name is for the result.
+        if (src == output)
+        {
+            if (!_g.Nodes.Any(n => n.Outputs.Contains(output)))
+                throw new PoseTrackException($"TFJS import: output '{output}' is not computed by a node, so it cannot be made channels first");
+            src = _g.RenameNodeOutput(output, output + "_nhwc");
+        }
+        if (shape is { Length: not 4 })
+            throw new PoseTrackException($"TFJS import: output '{output}' has shape {ShapeUtil.Text(shape)}, not the [N,H,W,C] a channels-first output needs");
+        int channels = shape?[3] ?? -1;
+        if (order is not null && (order.Length != channels || order.Any(c => c < 0 || c >= channels)))
+            throw new PoseTrackException($"TFJS import: output '{output}' has {channels} channels; the channel order given picks {order.Length} of 0..{channels - 1}");
+        var nchw = _g.Add("Transpose", output + "_nchw", [src], OnnxAttr.IntList("perm", 0, 3, 1, 2));
+        if (order is not null)
+            nchw = _g.Add("Gather", output + "_ordered", [nchw, _g.Int64s(output + "_order", [.. order.Select(c => (long)c)])], OnnxAttr.Int("axis", 1));
+        return (nchw, shape is null ? null : [shape[0], shape[3], shape[1], shape[2]]);
     }
 
     private static string Describe(OnnxIo io) =>

