@@ -70,6 +70,14 @@ public static class PoseBenchmark
             if (options.Sections.HasFlag(BenchmarkSections.Models))
                 models = MeasureModels(options, estimator, pipelineSessions, frames, log, ct);
 
+            PartsFigures? parts = null;
+            if (options.Sections.HasFlag(BenchmarkSections.Parts))
+            {
+                log?.Report($"parts: each part alone, {Math.Min(frames, options.MaxHeldFrames)} frames ({pipelineSessions})");
+                parts = PartsBenchmark.Measure(options, estimator, frames, outDir, ct);
+                log?.Report($"parts: {parts.TotalCpuMsPerFrame:F1} ms CPU per frame, full bound {parts.FullBoundFps:F1} fps, most in {parts.Dominant?.Name}");
+            }
+
             if (options.Sections.HasFlag(BenchmarkSections.Sequential))
             {
                 // One thread of control, as a simple tool: one intra-op thread per model and the crops one after another.
@@ -108,6 +116,7 @@ public static class PoseBenchmark
                 Stages = stages,
                 TimeToFirstFrameMs = ttff,
                 Memory = memory,
+                Parts = parts,
             };
         }
         finally
