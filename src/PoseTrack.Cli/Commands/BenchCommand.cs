@@ -151,7 +151,7 @@ internal static class BenchCommand
             rows.Add(("throughput", "model bound", $"{F(mo.BoundFps, "F1")} fps ({mo.BoundBy})"));
         }
         if (r.Sequential is { } sq) rows.Add(("throughput", "sequential loop", $"{F(sq.Fps, "F1")} fps ({sq.Frames} frames in {F(sq.Seconds)} s, {F(sq.CpuMsPerFrame, "F1")} ms CPU and {F(sq.AllocatedKbPerFrame, "F0")} KiB allocated per frame; {sq.Sessions})"));
-        if (r.Pipeline is { } pl) rows.Add(("throughput", "pipeline", $"{F(pl.Fps, "F1")} fps ({pl.Frames} frames in {F(pl.Seconds)} s, {F(pl.CpuMsPerFrame, "F1")} ms CPU and {F(pl.AllocatedKbPerFrame, "F0")} KiB allocated per frame; {pl.Sessions})"));
+        if (r.Pipeline is { } pl) rows.Add(("throughput", "pipeline", $"{F(pl.Fps, "F1")} fps ({pl.Frames} frames in {F(pl.Seconds)} s, {F(pl.CpuMsPerFrame, "F1")} ms CPU (+{F(pl.ChildCpuMsPerFrame, "F1")} ms in the writer child) and {F(pl.AllocatedKbPerFrame, "F0")} KiB allocated per frame; {pl.Sessions})"));
         if (r.Parts is { } parts)
         {
             foreach (var p in parts.Parts)
@@ -162,6 +162,7 @@ internal static class BenchCommand
         }
         rows.Add(("ratios", "pipeline vs bound (models only)", F(r.PipelineVsBound, "F3")));
         rows.Add(("ratios", "pipeline vs full bound", F(r.PipelineVsFullBound, "F3")));
+        rows.Add(("ratios", "parts' CPU vs the pipeline's (1 = no overhead; hardly moved by load)", F(r.PartsVsPipelineCpu, "F3")));
         rows.Add(("ratios", "pipeline vs sequential", F(r.PipelineVsSequential, "F3")));
         rows.Add(("ratios", "pipeline vs models overlapped", F(r.PipelineVsOverlapped, "F3")));
         rows.Add(("ratios", "pose batch 8 vs batch 1 (per crop)", F(r.Models?.PoseBatch8VsBatch1, "F3")));

@@ -12,7 +12,7 @@ namespace PoseTrack.Benchmark;
 /// decode, detector pre-processing, detector, pose crop warps, pose model, tracking, render, video encode, JSON lines.
 /// Their sum is what one frame costs the machine; with every core busy it can do <c>cores × 1000 / sum</c> frames a
 /// second: the full bound (<see cref="PartsFigures.FullBoundFps"/>). Beside them, for the choice of default: decoding
-/// with an ffmpeg child instead of OpenCV, and encoding with the ffmpeg child of <c>--codec h264</c>.
+/// with an ffmpeg child instead of OpenCV, and encoding with the other writers (OpenCV's mp4v, ffmpeg's libx264).
 /// </summary>
 internal static class PartsBenchmark
 {
@@ -23,7 +23,12 @@ internal static class PartsBenchmark
     public const string Decode = "decode", DetectorPre = "detector pre-processing", Detector = "detector",
         CropWarps = "pose crop warps", PoseModel = "pose model", Tracking = "tracking", Render = "render",
         Encode = "video encode", Json = "json lines", DecodeFfmpeg = "decode, ffmpeg child (alternative)",
-        EncodeH264 = "video encode, ffmpeg libx264 child (--codec h264)";
+        EncodeOpenCv = "video encode, OpenCV mp4v (--codec opencv)", EncodeH264 = "video encode, ffmpeg libx264 child (--codec h264)";
+
+    /// <summary>The default writer of the bench's (and the CLI's) .mp4: ffmpeg's mpeg4 when ffmpeg is installed, else OpenCV's.</summary>
+    internal static IFrameSink OpenVideo(string path, SourceInfo info) => FfmpegSource.FindOnPath("ffmpeg") is not null
+        ? new FfmpegVideoSink(path, info.Width, info.Height, info.Fps, FfmpegVideoCodec.Mpeg4)
+        : new VideoFileSink(path, info.Width, info.Height, info.Fps);
 
     /// <summary>Runs every part over the first <paramref name="frames"/> frames of the input (at most <see cref="BenchmarkOptions.MaxHeldFrames"/>).</summary>
     public static PartsFigures Measure(BenchmarkOptions o, PoseEstimator estimator, long frames, string outDir, CancellationToken ct)
@@ -35,8 +40,11 @@ internal static class PartsBenchmark
         string[] inPipeline = [Decode, DetectorPre, Detector, CropWarps, PoseModel, Tracking, Render, Encode, Json];
         var cpu = inPipeline.ToDictionary(p => p, _ => 0.0);
         bool haveFfmpeg = FfmpegSource.FindOnPath("ffmpeg") is not null;
-        double h264Ms = double.NaN;
         int done = 0;
+        // The writers: the default one (a part of the pipeline), then the others for comparison. A child's time is
+        // known once it has exited: each is finished in turn and the children's time read after each.
+        var writers = new List<(string Name, IFrameSink Sink, bool InPipeline)>();
+        var writerMs = new List<double>();
 
         using (var source = PoseBenchmark.OpenInput(o.Input))
         {
@@ -48,14 +56,17 @@ internal static class PartsBenchmark
             using var scratch = new Mat();
             var chunk = Enumerable.Range(0, ChunkFrames).Select(_ => new Mat()).ToList();
             var times = new double[ChunkFrames];
-            double childrenAtStart = CpuClock.ChildrenMs();
-            using var video = new VideoFileSink(Path.Combine(outDir, "parts.mp4"), info.Width, info.Height, info.Fps);
-            using var h264 = haveFfmpeg ? new FfmpegVideoSink(Path.Combine(outDir, "parts-h264.mp4"), info.Width, info.Height, info.Fps) : null;
             using var json = new JsonLinesSink(Path.Combine(outDir, "parts.jsonl"),
                 JsonLinesHeader.For(info, estimator.DetectorName, estimator.PoseModelName, estimator.Skeleton));
-            double h264Own = 0;
             try
             {
+                writers.Add((Encode, OpenVideo(Path.Combine(outDir, "parts.mp4"), info), true));
+                if (haveFfmpeg)
+                {
+                    writers.Add((EncodeOpenCv, new VideoFileSink(Path.Combine(outDir, "parts-opencv.mp4"), info.Width, info.Height, info.Fps), false));
+                    writers.Add((EncodeH264, new FfmpegVideoSink(Path.Combine(outDir, "parts-h264.mp4"), info.Width, info.Height, info.Fps, FfmpegVideoCodec.H264), false));
+                }
+                writerMs.AddRange(writers.Select(_ => 0.0));
                 while (done < n)
                 {
                     int want = Math.Min(ChunkFrames, n - done), got = 0;
@@ -85,32 +96,36 @@ internal static class PartsBenchmark
                             if (po.Overlay) renderer.DrawOverlay(f, $"{0.0:F1} fps  {tracked.Count} people");
                         });
                         var result = new FrameResult(done + i, timeMs, f.Cols, f.Rows, tracked);
-                        cpu[Encode] += Time(() => video.Write(result, f));
-                        if (h264 is not null) h264Own += Time(() => h264.Write(result, f));
+                        for (int w = 0; w < writers.Count; w++)
+                        {
+                            var sink = writers[w].Sink;
+                            writerMs[w] += Time(() => sink.Write(result, f));
+                        }
                         cpu[Json] += Time(() => json.Write(result, null));
                     }
                     done += got;
                 }
                 if (done == 0) throw new PoseTrackException($"input {o.Input} gave no frames");
-                cpu[Encode] += Time(video.Complete);
                 cpu[Json] += Time(json.Complete);
-                if (h264 is not null)
+                for (int w = 0; w < writers.Count; w++)
                 {
-                    h264Own += Time(h264.Complete);
-                    // The writer child has exited and been waited for: its time is in the children's now.
-                    h264Ms = h264Own + CpuClock.ChildrenMs() - childrenAtStart;
+                    // Complete waits for a writer child to exit: its time is in the children's then.
+                    double children = CpuClock.ChildrenMs();
+                    writerMs[w] += Time(writers[w].Sink.Complete) + CpuClock.ChildrenMs() - children;
                 }
+                cpu[Encode] = writerMs[0];
             }
             finally
             {
                 foreach (var m in chunk) m.Dispose();
+                foreach (var w in writers) w.Sink.Dispose();
             }
         }
 
         double decodeFfmpegMs = haveFfmpeg ? DecodeWithFfmpeg(o.Input, done, ct) : double.NaN;
         var parts = inPipeline.Select(p => new PartFigures(p, cpu[p] / done, InPipeline: true)).ToList();
         parts.Add(new PartFigures(DecodeFfmpeg, decodeFfmpegMs / done, InPipeline: false));
-        parts.Add(new PartFigures(EncodeH264, h264Ms / done, InPipeline: false));
+        for (int w = 1; w < writers.Count; w++) parts.Add(new PartFigures(writers[w].Name, writerMs[w] / done, InPipeline: false));
         return new PartsFigures(done, Environment.ProcessorCount, CpuClock.Description, parts);
     }
 

@@ -156,6 +156,9 @@ internal sealed class LetterboxDetector : IPersonDetector
         }
     }
 
+    /// <summary>The normalisation of the detector's input: per-channel mean and std in the model's channel order, and whether that order is RGB (tests).</summary>
+    internal (float[] Mean, float[] Std, bool Rgb) Normalisation => (_entry.Mean, _entry.Std, _entry.IsRgb);
+
     /// <summary>The detector's input tensor as the last <see cref="Detect"/> or <see cref="Preprocess"/> left it (tests).</summary>
     internal ReadOnlySpan<float> LastInput => _input;
 
