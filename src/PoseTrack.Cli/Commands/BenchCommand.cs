@@ -22,7 +22,7 @@ internal static class BenchCommand
         var frames = new Option<long?>("--frames") { Description = "Frames to run (default: the input once)" };
         var loop = new Option<bool>("--loop") { Description = "Start the input again at its end until --frames frames are done (memory soak)" };
         var json = new Option<string?>("--json") { Description = "Write the figures as JSON to this file" };
-        var sections = new Option<string>("--sections") { Description = "What to run: all, or a comma list of pipeline, models, sequential", DefaultValueFactory = _ => "all" };
+        var sections = new Option<string>("--sections") { Description = "What to run: all, or a comma list of pipeline, models, sequential, parts", DefaultValueFactory = _ => "all" };
         var detThreads = new Option<int?>("--det-threads") { Description = "Detector intra-op threads (default: --threads)" };
         var poseThreads = new Option<int?>("--pose-threads") { Description = "Pose model intra-op threads (default: --threads)" };
         var poseRuns = new Option<int?>("--pose-runs") { Description = "Pose runs of one frame's crops side by side (default: cores / pose threads)" };
@@ -114,7 +114,8 @@ internal static class BenchCommand
                 "pipeline" => BenchmarkSections.Pipeline,
                 "models" => BenchmarkSections.Models,
                 "sequential" => BenchmarkSections.Sequential,
-                var p => throw new PoseTrackException($"unknown --sections part '{p}' (use all, pipeline, models, sequential)"),
+                "parts" => BenchmarkSections.Parts,
+                var p => throw new PoseTrackException($"unknown --sections part '{p}' (use all, pipeline, models, sequential, parts)"),
             };
         }
         if (result == 0) throw new PoseTrackException("--sections names nothing to run");
@@ -150,8 +151,18 @@ internal static class BenchCommand
             rows.Add(("throughput", "model bound", $"{F(mo.BoundFps, "F1")} fps ({mo.BoundBy})"));
         }
         if (r.Sequential is { } sq) rows.Add(("throughput", "sequential loop", $"{F(sq.Fps, "F1")} fps ({sq.Frames} frames in {F(sq.Seconds)} s, {F(sq.CpuMsPerFrame, "F1")} ms CPU and {F(sq.AllocatedKbPerFrame, "F0")} KiB allocated per frame; {sq.Sessions})"));
-        if (r.Pipeline is { } pl) rows.Add(("throughput", "pipeline", $"{F(pl.Fps, "F1")} fps ({pl.Frames} frames in {F(pl.Seconds)} s, {F(pl.CpuMsPerFrame, "F1")} ms CPU and {F(pl.AllocatedKbPerFrame, "F0")} KiB allocated per frame; {pl.Sessions})"));
-        rows.Add(("ratios", "pipeline vs bound", F(r.PipelineVsBound, "F3")));
+        if (r.Pipeline is { } pl) rows.Add(("throughput", "pipeline", $"{F(pl.Fps, "F1")} fps ({pl.Frames} frames in {F(pl.Seconds)} s, {F(pl.CpuMsPerFrame, "F1")} ms CPU (+{F(pl.ChildCpuMsPerFrame, "F1")} ms in the writer child) and {F(pl.AllocatedKbPerFrame, "F0")} KiB allocated per frame; {pl.Sessions})"));
+        if (r.Parts is { } parts)
+        {
+            foreach (var p in parts.Parts)
+                rows.Add(("parts (CPU ms/frame)", p.Name, $"{F(p.CpuMsPerFrame)} ms"));
+            rows.Add(("parts (CPU ms/frame)", "all parts of the pipeline", $"{F(parts.TotalCpuMsPerFrame)} ms; most in {parts.Dominant?.Name} ({F(parts.DominantShare * 100, "F0")}%)"));
+            rows.Add(("parts (CPU ms/frame)", "clock", $"{parts.Clock}; {parts.Frames} frames"));
+            rows.Add(("throughput", "full bound", $"{F(parts.FullBoundFps, "F1")} fps (every part's CPU time spread over {parts.Cores} cores)"));
+        }
+        rows.Add(("ratios", "pipeline vs bound (models only)", F(r.PipelineVsBound, "F3")));
+        rows.Add(("ratios", "pipeline vs full bound", F(r.PipelineVsFullBound, "F3")));
+        rows.Add(("ratios", "parts' CPU vs the pipeline's (1 = no overhead; hardly moved by load)", F(r.PartsVsPipelineCpu, "F3")));
         rows.Add(("ratios", "pipeline vs sequential", F(r.PipelineVsSequential, "F3")));
         rows.Add(("ratios", "pipeline vs models overlapped", F(r.PipelineVsOverlapped, "F3")));
         rows.Add(("ratios", "pose batch 8 vs batch 1 (per crop)", F(r.Models?.PoseBatch8VsBatch1, "F3")));

@@ -13,8 +13,11 @@ public enum BenchmarkSections
     Models = 2,
     /// <summary>The one-thread decode → detect → pose → track → draw → encode loop.</summary>
     Sequential = 4,
-    /// <summary>Everything (the ratios need all three).</summary>
-    All = Pipeline | Models | Sequential,
+    /// <summary>Each part of the work alone in processor time per frame (decode, pre-processing, models, tracking,
+    /// render, encode, JSON) and the full bound they give.</summary>
+    Parts = 8,
+    /// <summary>Everything (the ratios need all of them).</summary>
+    All = Pipeline | Models | Sequential | Parts,
 }
 
 /// <summary>What <see cref="PoseBenchmark"/> measures and with which settings.</summary>

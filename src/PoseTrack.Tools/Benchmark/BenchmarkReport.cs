@@ -90,7 +90,11 @@ public sealed record ModelFigures(int HeldFrames, double MeanPeople, int Crops, 
 /// <param name="OtherCores">Mean cores other processes kept busy meanwhile (0 on a quiet machine; NaN where unknown).</param>
 /// <param name="AllocatedKbPerFrame">Managed memory allocated per frame (all threads), in KiB.</param>
 public sealed record ThroughputFigures(long Frames, double Seconds, double Fps, double FirstFrameMs, string Sessions, double CpuMsPerFrame,
-    double OtherCores, double AllocatedKbPerFrame);
+    double OtherCores, double AllocatedKbPerFrame)
+{
+    /// <summary>Processor time per frame of the run's child processes (the ffmpeg writer), counted when they exited.</summary>
+    public double ChildCpuMsPerFrame { get; init; }
+}
 
 /// <summary>One pipeline stage over the run.</summary>
 /// <param name="Name">Stage.</param>
@@ -99,6 +103,33 @@ public sealed record ThroughputFigures(long Frames, double Seconds, double Fps, 
 /// <param name="Utilisation">Busy time over the pipeline's wall time (1 = never idle: the bottleneck).</param>
 /// <param name="MeanQueueDepth">Mean frames waiting in its input when it took one.</param>
 public sealed record StageFigures(string Name, long Frames, double BusyMsPerFrame, double Utilisation, double MeanQueueDepth);
+
+/// <summary>One part of the pipeline's work measured alone.</summary>
+/// <param name="Name">Part ("decode", "detector pre-processing", …).</param>
+/// <param name="CpuMsPerFrame">Processor time per frame (see <see cref="PartsFigures.Clock"/>).</param>
+/// <param name="InPipeline">True for a part the pipeline does (counted in the full bound); false for an alternative
+/// measured for comparison (e.g. decoding with an ffmpeg child).</param>
+public sealed record PartFigures(string Name, double CpuMsPerFrame, bool InPipeline);
+
+/// <summary>Every part of the pipeline's work alone, and the full bound they give.</summary>
+/// <param name="Frames">Frames each part ran on.</param>
+/// <param name="Cores">Cores the bound spreads the work over.</param>
+/// <param name="Clock">What the figures measure (processor time, not wall time).</param>
+/// <param name="Parts">The parts in pipeline order, then the alternatives.</param>
+public sealed record PartsFigures(int Frames, int Cores, string Clock, IReadOnlyList<PartFigures> Parts)
+{
+    /// <summary>Processor time per frame of the parts the pipeline does, all together.</summary>
+    public double TotalCpuMsPerFrame => Parts.Where(p => p.InPipeline && double.IsFinite(p.CpuMsPerFrame)).Sum(p => Math.Max(0, p.CpuMsPerFrame));
+
+    /// <summary>The full bound: frames per second with every part's work spread over every core (cores × 1000 / total).</summary>
+    public double FullBoundFps => TotalCpuMsPerFrame > 0 ? Cores * 1000.0 / TotalCpuMsPerFrame : double.NaN;
+
+    /// <summary>The part of the pipeline that costs most.</summary>
+    public PartFigures? Dominant => Parts.Where(p => p.InPipeline).MaxBy(p => p.CpuMsPerFrame);
+
+    /// <summary>The dominant part's share of the total.</summary>
+    public double DominantShare => Dominant is { } d && TotalCpuMsPerFrame > 0 ? d.CpuMsPerFrame / TotalCpuMsPerFrame : double.NaN;
+}
 
 /// <summary>Working set figures in MiB.</summary>
 /// <param name="CheckpointFrame">Frame of the pipeline at which <paramref name="AtCheckpointMb"/> was taken.</param>
@@ -131,9 +162,20 @@ public sealed record BenchmarkReport
     public double? TimeToFirstFrameMs { get; init; }
     /// <summary>Working set.</summary>
     public MemoryFigures? Memory { get; init; }
+    /// <summary>Each part of the work alone, in processor time per frame, and the full bound.</summary>
+    public PartsFigures? Parts { get; init; }
 
     /// <summary>Pipeline rate over the model bound (1 = the pipeline runs at the speed of its models).</summary>
     public double? PipelineVsBound => Pipeline is { } p && Models is { BoundFps: > 0 } m ? p.Fps / m.BoundFps : null;
+    /// <summary>Pipeline rate over the full bound (1 = the pipeline keeps every core busy with the work of its parts).</summary>
+    public double? PipelineVsFullBound => Pipeline is { } p && Parts is { FullBoundFps: > 0 } parts ? p.Fps / parts.FullBoundFps : null;
+    /// <summary>
+    /// Processor time per frame of the parts measured alone over that of the pipeline (its process and its writer
+    /// child): 1 = the pipeline adds no work of its own. Unlike the rates it hardly moves when other processes share
+    /// the machine, so it says how close the pipeline could come to the full bound on a quiet one.
+    /// </summary>
+    public double? PartsVsPipelineCpu => Pipeline is { CpuMsPerFrame: > 0 } p && Parts is { TotalCpuMsPerFrame: > 0 } parts
+        ? parts.TotalCpuMsPerFrame / (p.CpuMsPerFrame + p.ChildCpuMsPerFrame) : null;
     /// <summary>Pipeline rate over the models alone overlapped as the pipeline overlaps them.</summary>
     public double? PipelineVsOverlapped => Pipeline is { } p && Models is { OverlappedFps: > 0 } m ? p.Fps / m.OverlappedFps : null;
     /// <summary>Pipeline rate over the sequential loop's.</summary>
@@ -157,13 +199,16 @@ public sealed record BenchmarkReport
             m is null ? null : new ModelBoundJson(N(m.BoundFps), m.BoundBy, [.. m.Candidates.Select(c => new CandidateJson(c.Name, N(c.Fps)))], N(m.OverlappedFps)),
             Throughput(Sequential), Throughput(Pipeline),
             Stages?.Select(st => new StageJson(st.Name, st.Frames, N(st.BusyMsPerFrame), N(st.Utilisation), N(st.MeanQueueDepth))).ToArray(),
-            new RatiosJson(N(PipelineVsBound), N(PipelineVsSequential), N(PipelineVsOverlapped), N(m?.PoseBatch8VsBatch1), N(m?.PerPerson16VsOne)),
+            Parts is { } parts ? new PartsJson(parts.Frames, parts.Cores, parts.Clock,
+                [.. parts.Parts.Select(p => new PartJson(p.Name, N(p.CpuMsPerFrame), p.InPipeline))], N(parts.TotalCpuMsPerFrame),
+                N(parts.FullBoundFps), parts.Dominant?.Name, N(parts.DominantShare)) : null,
+            new RatiosJson(N(PipelineVsBound), N(PipelineVsFullBound), N(PartsVsPipelineCpu), N(PipelineVsSequential), N(PipelineVsOverlapped), N(m?.PoseBatch8VsBatch1), N(m?.PerPerson16VsOne)),
             N(TimeToFirstFrameMs),
             Memory is { } mem ? new MemoryJson(mem.CheckpointFrame, N(mem.AtCheckpointMb), N(mem.AtEndMb), N(mem.EndVsCheckpoint), N(mem.PeakMb), N(mem.FinalMb)) : null);
 
         static TimingJson Timing(TimingStats t) => new(N(t.MedianMs), N(t.P90Ms), t.Samples);
         static ThroughputJson? Throughput(ThroughputFigures? t) => t is null ? null
-            : new(t.Frames, N(t.Seconds), N(t.Fps), N(t.FirstFrameMs), N(t.CpuMsPerFrame), N(t.OtherCores), N(t.AllocatedKbPerFrame), t.Sessions);
+            : new(t.Frames, N(t.Seconds), N(t.Fps), N(t.FirstFrameMs), N(t.CpuMsPerFrame), N(t.ChildCpuMsPerFrame), N(t.OtherCores), N(t.AllocatedKbPerFrame), t.Sessions);
     }
 
     /// <summary>A figure rounded to 4 decimals; null when missing or not finite.</summary>
@@ -172,7 +217,7 @@ public sealed record BenchmarkReport
 
 // The JSON DTOs of BenchmarkReport (snake_case of their names unless named): the names are the documentation.
 internal sealed record BenchmarkJson(MachineJson Machine, SettingsJson Settings, ModelFiguresJson? Models, ModelBoundJson? ModelBound,
-    ThroughputJson? Sequential, ThroughputJson? Pipeline, StageJson[]? Stages, RatiosJson Ratios, double? TimeToFirstFrameMs,
+    ThroughputJson? Sequential, ThroughputJson? Pipeline, StageJson[]? Stages, PartsJson? Parts, RatiosJson Ratios, double? TimeToFirstFrameMs,
     [property: JsonPropertyName("memory_mb")] MemoryJson? Memory);
 internal sealed record MachineJson(int Cores, string CpuModel, string Os, string Runtime,
     [property: JsonPropertyName("onnxruntime")] string OnnxRuntime, string ExecutionProvider);
@@ -187,10 +232,14 @@ internal sealed record BatchTimingJson(int Batch, double? Median, double? P90, i
 internal sealed record PeopleTimingJson(int People, double? Median, double? P90, double? PerPerson, int Runs);
 internal sealed record ModelBoundJson(double? Fps, string By, CandidateJson[] Candidates, double? OverlappedFps);
 internal sealed record CandidateJson(string Name, double? Fps);
-internal sealed record ThroughputJson(long Frames, double? Seconds, double? Fps, double? FirstFrameMs, double? CpuMsPerFrame,
+internal sealed record ThroughputJson(long Frames, double? Seconds, double? Fps, double? FirstFrameMs, double? CpuMsPerFrame, double? ChildCpuMsPerFrame,
     [property: JsonPropertyName("other_processes_cores")] double? OtherCores, double? AllocatedKbPerFrame, string Sessions);
 internal sealed record StageJson(string Name, long Frames, double? BusyMsPerFrame, double? Utilisation, double? MeanQueueDepth);
-internal sealed record RatiosJson(double? PipelineVsBound, double? PipelineVsSequential,
+internal sealed record PartsJson(int Frames, int Cores, string Clock, PartJson[] Parts, double? TotalCpuMsPerFrame, double? FullBoundFps,
+    string? Dominant, double? DominantShare);
+internal sealed record PartJson(string Name, double? CpuMsPerFrame, bool InPipeline);
+internal sealed record RatiosJson(double? PipelineVsBound, double? PipelineVsFullBound,
+    [property: JsonPropertyName("parts_cpu_vs_pipeline_cpu")] double? PartsVsPipelineCpu, double? PipelineVsSequential,
     [property: JsonPropertyName("pipeline_vs_overlapped_models")] double? PipelineVsOverlapped,
     [property: JsonPropertyName("pose_batch8_vs_batch1")] double? PoseBatch8VsBatch1,
     [property: JsonPropertyName("pose_per_person_16_vs_1")] double? PerPerson16VsOne);

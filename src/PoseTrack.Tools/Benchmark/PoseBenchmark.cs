@@ -70,6 +70,14 @@ public static class PoseBenchmark
             if (options.Sections.HasFlag(BenchmarkSections.Models))
                 models = MeasureModels(options, estimator, pipelineSessions, frames, log, ct);
 
+            PartsFigures? parts = null;
+            if (options.Sections.HasFlag(BenchmarkSections.Parts))
+            {
+                log?.Report($"parts: each part alone, {Math.Min(frames, options.MaxHeldFrames)} frames ({pipelineSessions})");
+                parts = PartsBenchmark.Measure(options, estimator, frames, outDir, ct);
+                log?.Report($"parts: {parts.TotalCpuMsPerFrame:F1} ms CPU per frame, full bound {parts.FullBoundFps:F1} fps, most in {parts.Dominant?.Name}");
+            }
+
             if (options.Sections.HasFlag(BenchmarkSections.Sequential))
             {
                 // One thread of control, as a simple tool: one intra-op thread per model and the crops one after another.
@@ -108,6 +116,7 @@ public static class PoseBenchmark
                 Stages = stages,
                 TimeToFirstFrameMs = ttff,
                 Memory = memory,
+                Parts = parts,
             };
         }
         finally
@@ -142,7 +151,7 @@ public static class PoseBenchmark
         var sinks = new List<IFrameSink>();
         try
         {
-            sinks.Add(new VideoFileSink(Path.Combine(outDir, name + ".mp4"), info.Width, info.Height, info.Fps));
+            sinks.Add(PartsBenchmark.OpenVideo(Path.Combine(outDir, name + ".mp4"), info));
             sinks.Add(new JsonLinesSink(Path.Combine(outDir, name + ".jsonl"),
                 JsonLinesHeader.For(info, estimator.DetectorName, estimator.PoseModelName, estimator.Skeleton)));
             return sinks;
@@ -178,6 +187,7 @@ public static class PoseBenchmark
             });
             var pipeline = new PosePipeline(estimator, o.Pipeline with { MaxFrames = frames });
             var cpu0 = LoadMeter.OwnCpu();
+            double children0 = CpuClock.ChildrenMs();
             long alloc0 = GC.GetTotalAllocatedBytes();
             var load = LoadMeter.Start();
             long start = Stopwatch.GetTimestamp();
@@ -186,7 +196,7 @@ public static class PoseBenchmark
             if (summary.SourceProblem is not null) throw new PoseTrackException($"input {o.Input}: {summary.SourceProblem}");
             if (summary.Frames == 0) throw new PoseTrackException($"input {o.Input} gave no frames");
 
-            var figures = Throughput(summary.Frames, start, firstTicks, lastTicks, sessions, cpu0, load, alloc0);
+            var figures = Throughput(summary.Frames, start, firstTicks, lastTicks, sessions, cpu0, load, alloc0, children0);
             double wall = summary.Elapsed.TotalMilliseconds;
             var stages = summary.Stages.Select(s => new StageFigures(s.Name, s.Frames,
                 s.Frames > 0 ? s.Busy.TotalMilliseconds / s.Frames : 0, wall > 0 ? s.Busy.TotalMilliseconds / wall : 0, s.MeanQueueDepth)).ToList();
@@ -201,7 +211,7 @@ public static class PoseBenchmark
     }
 
     private static ThroughputFigures Throughput(long frames, long start, long firstTicks, long lastTicks, SessionConfig sessions, TimeSpan cpuAtStart,
-        LoadMeter load, long allocatedAtStart)
+        LoadMeter load, long allocatedAtStart, double childrenAtStart)
     {
         double allocatedKb = (GC.GetTotalAllocatedBytes() - allocatedAtStart) / 1024.0;
         double cpuMs = (LoadMeter.OwnCpu() - cpuAtStart).TotalMilliseconds;
@@ -209,7 +219,11 @@ public static class PoseBenchmark
         double steady = Stopwatch.GetElapsedTime(firstTicks, lastTicks).TotalSeconds;
         double fps = frames > 1 && steady > 0 ? (frames - 1) / steady : total > 0 ? frames / total : 0;
         return new ThroughputFigures(frames, total, fps, Stopwatch.GetElapsedTime(start, firstTicks).TotalMilliseconds, sessions.ToString(),
-            frames > 0 ? cpuMs / frames : 0, load.OtherCores(), frames > 0 ? allocatedKb / frames : 0);
+            frames > 0 ? cpuMs / frames : 0, load.OtherCores(), frames > 0 ? allocatedKb / frames : 0)
+        {
+            // The writer child has exited (the sinks were completed) and been waited for: its time is counted now.
+            ChildCpuMsPerFrame = frames > 0 ? (CpuClock.ChildrenMs() - childrenAtStart) / frames : 0,
+        };
     }
 
     /// <summary>
@@ -407,6 +421,7 @@ public static class PoseBenchmark
             var pose = estimator.PoseInternal;
 
             var cpu0 = LoadMeter.OwnCpu();
+            double children0 = CpuClock.ChildrenMs();
             long alloc0 = GC.GetTotalAllocatedBytes();
             var load = LoadMeter.Start();
             long start = Stopwatch.GetTimestamp(), first = 0, last = 0, n = 0;
@@ -429,7 +444,7 @@ public static class PoseBenchmark
             }
             foreach (var sink in sinks) sink.Complete();
             if (n == 0) throw new PoseTrackException($"input {o.Input} gave no frames");
-            return Throughput(n, start, first, last, sessions, cpu0, load, alloc0);
+            return Throughput(n, start, first, last, sessions, cpu0, load, alloc0, children0);
         }
         finally
         {

@@ -141,6 +141,27 @@ internal sealed class LetterboxDetector : IPersonDetector
         }
     }
 
+    /// <summary>The pre-processing of <see cref="Detect"/> alone (every pass letterboxed and packed, no model run): the bench's figure.</summary>
+    internal void Preprocess(Mat bgrImage)
+    {
+        Letterbox(bgrImage, 0);
+        if (!_options.Tiled) return;
+        var tiles = DetectionTiles.Layout(bgrImage.Cols, bgrImage.Rows, _options.TileRows, _options.TileColumns, _options.TileOverlap);
+        int plane = 3 * _inW * _inH;
+        for (int i = 0; i < tiles.Count; i++)
+        {
+            var t = tiles[i];
+            using var view = new Mat(bgrImage, new Rect(t.X, t.Y, t.Width, t.Height));
+            Letterbox(view, _batchPasses ? (i + 1) * plane : 0);
+        }
+    }
+
+    /// <summary>The normalisation of the detector's input: per-channel mean and std in the model's channel order, and whether that order is RGB (tests).</summary>
+    internal (float[] Mean, float[] Std, bool Rgb) Normalisation => (_entry.Mean, _entry.Std, _entry.IsRgb);
+
+    /// <summary>The detector's input tensor as the last <see cref="Detect"/> or <see cref="Preprocess"/> left it (tests).</summary>
+    internal ReadOnlySpan<float> LastInput => _input;
+
     // Draws the image letterboxed into the canvas and packs it into the input at `offset`; returns the scale used.
     private float Letterbox(Mat image, int offset)
     {

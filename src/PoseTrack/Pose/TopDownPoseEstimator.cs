@@ -52,6 +52,14 @@ internal sealed class TopDownPoseEstimator : IPoseModel
         return packed;
     }
 
+    /// <summary>The crop warps alone, into <paramref name="packed"/> (room for every box) with <paramref name="scratch"/> as the
+    /// warped 8-bit crop, as <see cref="Estimate"/> prepares them: the bench's figure, without allocating.</summary>
+    internal void PackCrops(Mat bgrImage, IReadOnlyList<PersonDetection> boxes, float[] packed, Mat scratch)
+    {
+        int item = 3 * _inW * _inH;
+        for (int i = 0; i < boxes.Count; i++) WarpAndPack(bgrImage, boxes[i].Box, scratch, packed.AsSpan(i * item, item));
+    }
+
     public TopDownPoseEstimator(ModelManifest manifest, ModelEntry entry, PoseOptions options, InferenceOptions inference, ILogger logger)
     {
         _entry = entry; _options = options;

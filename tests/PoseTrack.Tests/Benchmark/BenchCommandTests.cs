@@ -80,8 +80,24 @@ public sealed class BenchCommandTests
             Assert.True(s.GetProperty("mean_queue_depth").GetDouble() >= 0);
         }
 
+        // Each part alone in processor time per frame, in the pipeline's order, then the ffmpeg alternatives.
+        var parts = root.GetProperty("parts");
+        Assert.Equal(20, parts.GetProperty("frames").GetInt32());
+        Assert.Contains("CPU time", parts.GetProperty("clock").GetString());
+        var partList = parts.GetProperty("parts").EnumerateArray().ToList();
+        Assert.Equal(["decode", "detector pre-processing", "detector", "pose crop warps", "pose model", "tracking", "render", "video encode", "json lines"],
+            partList.Where(p => p.GetProperty("in_pipeline").GetBoolean()).Select(p => p.GetProperty("name").GetString()));
+        foreach (var p in partList.Where(p => p.GetProperty("in_pipeline").GetBoolean())) Positive(p, "cpu_ms_per_frame");
+        Positive(parts, "total_cpu_ms_per_frame");
+        Positive(parts, "full_bound_fps");
+        Assert.Contains(parts.GetProperty("dominant").GetString(), partList.Select(p => p.GetProperty("name").GetString()));
+        // The bound spreads the work over the machine's cores.
+        Assert.Equal(machine.GetProperty("cores").GetInt32(), parts.GetProperty("cores").GetInt32());
+
         var ratios = root.GetProperty("ratios");
         Positive(ratios, "pipeline_vs_bound");
+        Positive(ratios, "pipeline_vs_full_bound");
+        Positive(ratios, "parts_cpu_vs_pipeline_cpu");
         Positive(ratios, "pipeline_vs_sequential");
         Positive(ratios, "pipeline_vs_overlapped_models");
         Positive(ratios, "pose_batch8_vs_batch1");
