@@ -69,9 +69,9 @@ internal static class CliProcess
         return new Result(p.ExitCode, stdout.Result, stderr.Result);
     }
 
-    private static string PosetrackDll => Path.Combine(AppContext.BaseDirectory, "PoseTrack.Cli.dll");
+    internal static string PosetrackDll => Path.Combine(AppContext.BaseDirectory, "PoseTrack.Cli.dll");
 
-    private static Process StartProgram(string program, IEnumerable<string> args, string? workingDirectory, IReadOnlyDictionary<string, string>? environment,
+    internal static Process StartProgram(string program, IEnumerable<string> args, string? workingDirectory, IReadOnlyDictionary<string, string>? environment,
         bool closeStdin = true)
     {
         var psi = new ProcessStartInfo(program)

@@ -98,10 +98,8 @@ public sealed class FfmpegVideoSink : IFrameSink
         args.AddRange(["-pix_fmt", "yuv420p"]);
         if (ext != ".mkv") args.AddRange(["-movflags", "+faststart"]);
         args.AddRange(["-y", full]);
-        var setpriv = OperatingSystem.IsLinux() ? FfmpegSource.FindOnPath("setpriv") : null;
-        var psi = new ProcessStartInfo(setpriv ?? ffmpeg) { RedirectStandardInput = true, RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        if (setpriv is not null) foreach (var a in new[] { "--pdeathsig", "KILL", "--", ffmpeg }) psi.ArgumentList.Add(a);
-        foreach (var a in args) psi.ArgumentList.Add(a);
+        var psi = FfmpegSource.ChildStartInfo(ffmpeg, args);
+        psi.RedirectStandardInput = psi.RedirectStandardError = psi.RedirectStandardOutput = true;
         _process = new Process { StartInfo = psi };
         using var started = new ManualResetEventSlim(false);
         _keeper = new Thread(() => Keep(started)) { IsBackground = true, Name = "ffmpeg writer" };

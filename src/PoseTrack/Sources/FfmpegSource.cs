@@ -122,16 +122,10 @@ public sealed partial class FfmpegSource : IFrameSource, IReportsEarlyEnd
         args.AddRange(inputArguments);
         args.AddRange(["-map", "0:v:0", "-an", "-sn", "-dn", "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "bgr24", "pipe:1"]);
 
-        var setpriv = OperatingSystem.IsLinux() ? FindOnPath("setpriv") : null;
-        var psi = new ProcessStartInfo(setpriv ?? ffmpeg)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = !readsStdin,
-            UseShellExecute = false,
-        };
-        if (setpriv is not null) foreach (var a in new[] { "--pdeathsig", "KILL", "--", ffmpeg }) psi.ArgumentList.Add(a);
-        foreach (var a in args) psi.ArgumentList.Add(a);
+        var psi = ChildStartInfo(ffmpeg, args);
+        psi.RedirectStandardOutput = true;
+        psi.RedirectStandardError = true;
+        psi.RedirectStandardInput = !readsStdin;
 
         Description = description;
         _process = new Process { StartInfo = psi };
@@ -380,6 +374,27 @@ public sealed partial class FfmpegSource : IFrameSource, IReportsEarlyEnd
 
     /// <summary>True for the names of standard input: <c>-</c>, <c>pipe:</c>, <c>pipe:0</c>.</summary>
     public static bool IsStdin(string input) => input is "-" or "pipe:" or "pipe:0";
+
+    /// <summary>
+    /// How an ffmpeg child is started (decoder or encoder): on Linux through <c>setsid</c>, so the terminal's Ctrl+C
+    /// reaches only posetrack, which stops reading and finalises its outputs in order (ffmpeg would otherwise get the
+    /// same SIGINT, stop mid-stream and fail the drain), and <c>setpriv --pdeathsig KILL</c>, so the child dies with
+    /// posetrack even when posetrack is killed. <c>setsid</c> execs in place (the child is no group leader), so the
+    /// death signal is set on ffmpeg itself. Either tool missing (both are util-linux, essential on Debian) leaves it out.
+    /// </summary>
+    internal static ProcessStartInfo ChildStartInfo(string ffmpeg, IEnumerable<string> ffmpegArguments)
+    {
+        var prefix = new List<string>();
+        if (OperatingSystem.IsLinux())
+        {
+            if (FindOnPath("setsid") is { } setsid) prefix.Add(setsid);
+            if (FindOnPath("setpriv") is { } setpriv) prefix.AddRange([setpriv, "--pdeathsig", "KILL", "--"]);
+        }
+        prefix.Add(ffmpeg);
+        var psi = new ProcessStartInfo(prefix[0]) { UseShellExecute = false };
+        foreach (var a in prefix.Skip(1).Concat(ffmpegArguments)) psi.ArgumentList.Add(a);
+        return psi;
+    }
 
     /// <summary>Full path of an executable named <paramref name="name"/> on PATH, or null.</summary>
     internal static string? FindOnPath(string name)

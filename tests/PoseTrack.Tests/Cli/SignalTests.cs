@@ -53,6 +53,25 @@ public sealed class SignalTests
     }
 
     [Fact]
+    public void CtrlC_AtATerminal_ReachesTheWholeProcessGroup_AndTheFfmpegVideoIsStillFinalised()
+    {
+        // A terminal sends Ctrl+C's SIGINT to every process of the foreground group, ffmpeg writer children included:
+        // they must not stop before posetrack has drained its frames into them. The run gets a group of its own
+        // (setsid) and the signal goes to the whole group, as a terminal sends it.
+        var dir = TestData.TempDir();
+        using var p = CliProcess.StartProgram("setsid", ["dotnet", CliProcess.PosetrackDll, "--input", TestData.Shared("data", "video", "vtest_10s.mp4"),
+            "--output", "o.mp4", "--codec", "mpeg4", "--json", "o.jsonl"], dir, null);
+        WaitForLines(Path.Combine(dir, "o.jsonl"), 10, p);
+        using (var kill = Process.Start(new ProcessStartInfo("kill", ["-INT", "--", $"-{p.Id}"]) { UseShellExecute = false })!) kill.WaitForExit();
+        Assert.True(p.WaitForExit(60_000), "no exit after Ctrl+C");
+        Assert.True(p.ExitCode == 130, $"exit {p.ExitCode}: {p.StandardError.ReadToEnd()}");
+        var lines = TestData.LogLines(Path.Combine(dir, "o.jsonl"));
+        using (var summary = JsonDocument.Parse(File.ReadAllLines(Path.Combine(dir, "o.jsonl"))[^1]))
+            Assert.True(summary.RootElement.GetProperty("stopped").GetBoolean());
+        Assert.Equal(lines.Length - 1, VideoProbe.Frames(Path.Combine(dir, "o.mp4")));
+    }
+
+    [Fact]
     public void CtrlC_DuringBench_Exits130_AndRemovesItsTemporaryOutputs()
     {
         // bench writes its videos and logs to a temporary folder; Ctrl+C must reach it so that folder is removed.
