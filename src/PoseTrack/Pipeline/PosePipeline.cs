@@ -181,7 +181,12 @@ public sealed class PosePipeline
                     framesOut++;
                     firstOut ??= Stopwatch.GetElapsedTime(started);
                     var secs = Stopwatch.GetElapsedTime(started).TotalSeconds;
-                    progress?.Report(new PipelineProgress(framesOut, info.FrameCount, secs > 0 ? framesOut / secs : 0, packet.Persons.Count, Interlocked.Read(ref dropped)));
+                    progress?.Report(new PipelineProgress(framesOut, info.FrameCount, secs > 0 ? framesOut / secs : 0, packet.Persons.Count, Interlocked.Read(ref dropped))
+                    {
+                        Latency = Stopwatch.GetElapsedTime(packet.CapturedAt),
+                        Gaps = gapCount,
+                        Stages = [sourceStats.ToSummary(), detect.Stats.ToSummary(), pose.Stats.ToSummary(), track.Stats.ToSummary(), render.Stats.ToSummary(), sinkStats.ToSummary()],
+                    });
                 }
                 // Every stage upstream has finished without a fault or an abort: the run ended normally.
                 endedNormally = true;
