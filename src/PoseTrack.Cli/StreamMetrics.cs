@@ -114,8 +114,6 @@ internal sealed class StreamMetrics : IDisposable
         if (state == "failed") _failed.WithLabels(stream).Set(1);
     }
 
-    public void Failed(string stream) => Ended(stream, "failed");
-
     /// <summary>
     /// /healthz: <c>{"status":"ok"|"failed","streams":[{"name","state","frames","seconds_since_frame","problem"}]}</c>;
     /// 503 when there are streams and every one has failed (nothing left to watch), else 200.
