@@ -48,10 +48,14 @@ internal static class MultiStreamRunner
             estimator.DetectorName, estimator.PoseModelName, estimator.Provider);
 
         var progress = new ProgressLines(streams.Select(s => s.Name).ToArray(), quiet, metrics);
-        var runs = streams.Select((s, i) => Task.Run(() => RunStreamAsync(s, perStream[i], i, estimator, detector, pose, pipelineOptions,
-            sourceOptions, log, progress, interrupts))).ToArray();
+        foreach (var s in streams) metrics?.Starting(s.Name);
+        var runs = streams.Select((s, i) => Task.Run(async () =>
+        {
+            var outcome = await RunStreamAsync(s, perStream[i], i, estimator, detector, pose, pipelineOptions, sourceOptions, log, progress, interrupts).ConfigureAwait(false);
+            metrics?.Ended(outcome.Name, StateText(outcome), outcome.Problem);   // /healthz says so at once, not when the last stream ends
+            return outcome;
+        })).ToArray();
         var outcomes = await Task.WhenAll(runs).ConfigureAwait(false);
-        foreach (var o in outcomes) if (o.State == StreamState.Failed) metrics?.Failed(o.Name);
 
         PrintSummary(outcomes, quiet);
         if (outcomes.Any(o => o.State == StreamState.Failed))

@@ -144,6 +144,7 @@ internal static class BatchCommand
                 try
                 {
                     if (interrupts.Stop.IsCancellationRequested) return;
+                    metrics?.Starting(all[i].Stream.Name);
                     long seen = 0;
                     var progress = new SynchronousProgress<PipelineProgress>(p =>
                     {
@@ -153,7 +154,7 @@ internal static class BatchCommand
                         Progress();
                     });
                     results[i] = await RunOneAsync(all[i], estimator, detector, pose, pipelineOptions, sourceOptions, log, progress, interrupts).ConfigureAwait(false);
-                    if (results[i]!.State == "failed") metrics?.Failed(all[i].Stream.Name);
+                    metrics?.Ended(all[i].Stream.Name, results[i]!.State, results[i]!.Problem);
                     Interlocked.Increment(ref videosDone);
                     Progress();
                 }

@@ -74,7 +74,8 @@ internal static class BenchCommand
                 Frames = r.GetValue(frames),
                 Loop = r.GetValue(loop),
                 Estimator = estimator,
-                Pipeline = new PipelineOptions { ChannelCapacity = r.GetValue(capacity), DropFrames = DropFramesMode.Off },
+                // --preset sets the detection rate too (fast: every 2nd frame); bench has no --det-every of its own.
+                Pipeline = new PipelineOptions { ChannelCapacity = r.GetValue(capacity), DropFrames = DropFramesMode.Off, DetectEvery = Presets.Current(r).DetectEvery },
                 Sections = ParseSections(r.GetValue(sections) ?? "all"),
                 MemoryCheckpointFrame = r.GetValue(checkpoint),
                 WarmUpFrames = r.GetValue(warmup),

@@ -87,7 +87,15 @@ public sealed record PipelineOptions
 /// <param name="Fps">Frames per second since the start.</param>
 /// <param name="People">People in the last frame.</param>
 /// <param name="Dropped">Frames a live source dropped so far.</param>
-public sealed record PipelineProgress(long FramesDone, long? FramesTotal, double Fps, int People, long Dropped);
+public sealed record PipelineProgress(long FramesDone, long? FramesTotal, double Fps, int People, long Dropped)
+{
+    /// <summary>Time the last frame took from being read off the source to leaving the sinks.</summary>
+    public TimeSpan Latency { get; init; }
+    /// <summary>Interruptions of a live source bridged by reconnecting so far (<see cref="Sources.SourceGap"/>).</summary>
+    public int Gaps { get; init; }
+    /// <summary>Busy time of each stage so far: source, detect, pose, track, render, sinks.</summary>
+    public IReadOnlyList<StageSummary> Stages { get; init; } = [];
+}
 
 /// <summary>Busy time of one stage over the run.</summary>
 /// <param name="Name">Stage name.</param>

@@ -114,7 +114,12 @@ public sealed class PosePipeline
                 framesOut++;
                 firstOut ??= Stopwatch.GetElapsedTime(run.Started);
                 var secs = Stopwatch.GetElapsedTime(run.Started).TotalSeconds;
-                progress?.Report(new PipelineProgress(framesOut, info.FrameCount, secs > 0 ? framesOut / secs : 0, packet.Persons.Count, run.Dropped));
+                progress?.Report(new PipelineProgress(framesOut, info.FrameCount, secs > 0 ? framesOut / secs : 0, packet.Persons.Count, run.Dropped)
+                {
+                    Latency = Stopwatch.GetElapsedTime(packet.CapturedAt),
+                    Gaps = gapCount,
+                    Stages = run.Stages.Select(s => s.ToSummary()).ToArray(),
+                });
             }
             // Every stage has finished without a fault or an abort: the run ended normally.
             endedNormally = true;

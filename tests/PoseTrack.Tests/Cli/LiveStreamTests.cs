@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -182,6 +183,54 @@ public sealed partial class LiveStreamTests(ITestOutputHelper output)
         Assert.NotEmpty(log.Frames);
     }
 
+    /// <summary>
+    /// Issue 17: a live stream whose server accepts, sends a few frames and then stops sending (the ffmpeg MJPEG server
+    /// is frozen with SIGSTOP) does not hold back a file stream in the same process: the file stream writes the same
+    /// results as its own single run, the stalled one is named as failed, and the exit code says a stream failed.
+    /// </summary>
+    [Fact]
+    public void A_stalled_live_stream_does_not_stop_a_file_stream_in_the_same_process()
+    {
+        if (!Have("ffmpeg")) return;
+        var dir = TestData.TempDir();
+        int port = FreePort();
+        using var feed = Background.Start("ffmpeg", "-v", "error", "-nostdin", "-re", "-i", Video, "-c:v", "mjpeg", "-q:v", "5", "-f", "mpjpeg",
+            "-listen", "1", $"http://127.0.0.1:{port}/feed");
+        File.WriteAllLines(Path.Combine(dir, "sources.txt"), [$"feed http://127.0.0.1:{port}/feed", $"file {Video}"]);
+        // --reconnect 2 retries the first connection while the server starts, and bounds the wait once it stalls.
+        using var run = Running.Start(dir, "--sources", "sources.txt", "--json", "{name}.jsonl", "--max-frames", "60",
+            "--stall-timeout", "2", "--reconnect", "2", "-q");
+        WaitFor(() => LastFrame(Path.Combine(dir, "feed.jsonl")) >= 3 || run.Process.HasExited, TimeSpan.FromMinutes(2));
+        Assert.False(run.Process.HasExited, run.Stderr);
+        long fileFramesAtStall = LastFrame(Path.Combine(dir, "file.jsonl")) + 1;
+        using (var stop = Process.Start(new ProcessStartInfo("kill", ["-STOP", feed.Pid.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false })!) stop.WaitForExit();
+        try
+        {
+            Assert.True(run.Process.WaitForExit(240_000), "no exit");
+            run.Process.WaitForExit();
+        }
+        finally
+        {
+            using var cont = Process.Start(new ProcessStartInfo("kill", ["-CONT", feed.Pid.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
+            cont.WaitForExit();
+        }
+        output.WriteLine($"exit {run.Process.ExitCode}; the file stream had {fileFramesAtStall} of 60 frames when the feed stalled\n{run.Stdout}\n{run.Stderr}");
+        Assert.Equal(2, run.Process.ExitCode);
+        var summary = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains("state=done", summary.Single(l => l.StartsWith("stream=file ", StringComparison.Ordinal)));
+        Assert.Contains("frames=60 ", summary.Single(l => l.StartsWith("stream=file ", StringComparison.Ordinal)));
+        Assert.Contains("state=failed", summary.Single(l => l.StartsWith("stream=feed ", StringComparison.Ordinal)));
+        Assert.Contains("posetrack: error: stream feed: ", run.Stderr);
+        Assert.Contains("1 of 2 streams failed: feed", run.Stderr);
+        // The feed's log keeps the frames it had, whole; the file stream's equals its own single run.
+        Assert.NotEmpty(JsonLinesReader.ReadAll(Path.Combine(dir, "feed.jsonl")).Frames);
+        var single = CliProcess.Run(dir, TimeSpan.FromMinutes(4), "--input", Video, "--json", "single.jsonl", "--max-frames", "60", "-q");
+        Assert.True(single.ExitCode == 0, single.Stderr);
+        var same = CliProcess.RunProgram("node", [TestData.Shared("tools", "same-results.js"), "single.jsonl", "file.jsonl"], TimeSpan.FromMinutes(1), dir);
+        Assert.True(same.ExitCode == 0, same.Stdout + same.Stderr);
+        Assert.StartsWith("same frames=60 ", same.Stdout);
+    }
+
     /// <summary>However posetrack ends, the ffmpeg child reading the stream ends with it (checked by pid).</summary>
     [Theory]
     [InlineData("INT")]
@@ -308,6 +357,7 @@ public sealed partial class LiveStreamTests(ITestOutputHelper output)
     {
         private readonly Process _p;
         private Background(Process p) => _p = p;
+        public int Pid => _p.Id;
 
         public static Background Start(string program, params string[] args)
         {
