@@ -117,7 +117,7 @@ public sealed class PosePipeline
         var detect = new DetectStage(_detector, _options.DetectEvery);
         var pose = new PoseStage(_pose, tracker.Options.KeypointScoreThreshold);
         var track = new TrackStage(tracker);
-        var render = new RenderStage(draw, new SkeletonRenderer(new SkeletonRendererOptions(MinKeypointScore: _options.DrawScoreThreshold)), _options.Overlay);
+        var render = new RenderStage(draw, new SkeletonRenderer(_options.RendererOptions()), _options.Overlay);
         detect.Hook = pose.Hook = track.Hook = render.Hook = _options.StageHook;
 
         // failed[k] stops component k (0 source, 1-4 stages, 5 sinks): cancelled when a component after k fails. A
