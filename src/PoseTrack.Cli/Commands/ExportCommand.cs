@@ -65,8 +65,9 @@ internal static class ExportCommand
             if (reader.SkippedPartialLine)
                 Console.Error.WriteLine($"posetrack: warning: {logPath} ends in an incomplete line (a killed run); it was skipped");
             if (!r.GetValue(quiet))
-                foreach (var written in new[] { csvPath, motPath, ptPath }.OfType<string>())
-                    Console.Error.WriteLine($"export: {Path.GetFullPath(written)}: {frames} frame{(frames == 1 ? "" : "s")}, {persons} {(persons == 1 ? "person" : "persons")}");
+                foreach (var (written, unit) in new[] { (csvPath, "row"), (motPath, "person"), (ptPath, "person") })
+                    if (written is not null)
+                        Console.Error.WriteLine($"export: {Path.GetFullPath(written)}: {frames} frame{(frames == 1 ? "" : "s")}, {persons} {unit}{(persons == 1 ? "" : "s")}");
             return Task.FromResult(CliErrors.Ok);
         }, handleCtrlC: true, native: false));
         return cmd;
