@@ -16,9 +16,11 @@ internal static class Logging
     });
 
     /// <summary>
-    /// One line per entry, as the simple console formatter writes it (<c>info: posetrack[0] message</c>), with every
-    /// URL password replaced by <c>***</c> (<see cref="Secrets.Redact"/>): whatever a library logs, no secret
-    /// reaches the terminal or a redirected log.
+    /// One plain line per entry, in the CLI's own voice and without logger categories or event ids:
+    /// <c>posetrack: message</c> for information, <c>posetrack: warning: …</c>, <c>posetrack: error: …</c> and
+    /// <c>posetrack: debug: …</c> (the same prefixes as the lines the commands print themselves). Every URL password
+    /// is replaced by <c>***</c> (<see cref="Secrets.Redact"/>): whatever a library logs, no secret reaches the
+    /// terminal or a redirected log.
     /// </summary>
     private sealed class RedactingFormatter() : ConsoleFormatter(FormatterName)
     {
@@ -29,12 +31,16 @@ internal static class Logging
             var message = entry.Formatter(entry.State, entry.Exception);
             if (entry.Exception is not null) message += " " + entry.Exception.Message;
             if (string.IsNullOrEmpty(message)) return;
-            string level = entry.LogLevel switch
-            {
-                LogLevel.Trace => "trce", LogLevel.Debug => "dbug", LogLevel.Information => "info",
-                LogLevel.Warning => "warn", LogLevel.Error => "fail", LogLevel.Critical => "crit", _ => "none",
-            };
-            textWriter.Write($"{level}: {entry.Category}[{entry.EventId.Id}] {Secrets.Redact(message).ReplaceLineEndings(" ")}{Environment.NewLine}");
+            textWriter.Write($"{Prefix(entry.LogLevel)}{Secrets.Redact(message).ReplaceLineEndings(" ")}{Environment.NewLine}");
         }
+
+        /// <summary>The line's start for a level: information needs no word, the rest say what they are.</summary>
+        public static string Prefix(LogLevel level) => level switch
+        {
+            LogLevel.Trace or LogLevel.Debug => "posetrack: debug: ",
+            LogLevel.Information => "posetrack: ",
+            LogLevel.Warning => "posetrack: warning: ",
+            _ => "posetrack: error: ",
+        };
     }
 }

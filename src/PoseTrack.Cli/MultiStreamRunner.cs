@@ -94,7 +94,7 @@ internal static class MultiStreamRunner
             var source = FrameSources.Open(stream.Input, sourceOptions.Logger is null ? sourceOptions with { Logger = log } : sourceOptions, interrupts.Stop.Token);
             using var release = new PipelineRunner.SourceRelease(source, interrupts.Abort.Token);
             var info = source.Info;
-            var sinks = PipelineRunner.CreateSinks(outputs, info, estimator, $"posetrack: {stream.Name}", interrupts.QuitFromWindow, pipelineOptions);
+            var sinks = PipelineRunner.CreateSinks(outputs, info, estimator, $"posetrack: {stream.Name}", interrupts.QuitFromWindow, pipelineOptions, images: (source as ImageFolderSource)?.Images);
             try
             {
                 log.LogInformation("Stream {Name}: {Input}: {W}x{H} at {Fps:F2} fps", stream.Name, info.Description, info.Width, info.Height, info.Fps);

@@ -13,6 +13,7 @@ internal static class OptionNames
     [
         ("ChannelCapacity", "--channel-capacity"), ("DetectEvery", "--det-every"), ("MaxFrames", "--max-frames"),
         ("StartSeconds", "--start"), ("MaxAgeFrames", "--max-age"),
+        ("DrawScoreThreshold", "--draw-threshold"), ("LineWidth", "--line-width"), ("DotRadius", "--dot-size"),
         ("MatchThreshold", "--match-threshold"), ("KeypointScoreThreshold", "--kp-threshold"), ("IouMatchThreshold", "--iou-threshold"),
         ("OksWeight", "--oks-weight"), ("MinCutoff", "--smooth-min-cutoff"), ("Beta", "--smooth-beta"), ("DCutoff", "--smooth-d-cutoff"),
     ];

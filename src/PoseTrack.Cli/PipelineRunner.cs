@@ -78,7 +78,7 @@ internal static class PipelineRunner
             var sinks = new List<IFrameSink>();
             try
             {
-                sinks.AddRange(CreateSinks(outputs, info, estimator, "posetrack", interrupts.QuitFromWindow, pipelineOptions, input, log));
+                sinks.AddRange(CreateSinks(outputs, info, estimator, "posetrack", interrupts.QuitFromWindow, pipelineOptions, input, log, (source as ImageFolderSource)?.Images));
                 log.LogInformation("Input {Input}: {W}x{H} at {Fps:F2} fps{Frames}; models {Detector} + {Pose} on {Provider}",
                     info.Description, info.Width, info.Height, info.Fps, info.FrameCount is { } n ? $", {(info.FrameCountIsExact ? "" : "about ")}{n} frames" : "",
                     estimator.DetectorName, estimator.PoseModelName, estimator.Provider);
@@ -118,7 +118,7 @@ internal static class PipelineRunner
     /// Esc). The JSON lines header records <paramref name="pipelineOptions"/> and the estimator's options as its settings.
     /// </summary>
     internal static List<IFrameSink> CreateSinks(RunOutputs outputs, SourceInfo info, PoseEstimator estimator, string windowTitle, Action onQuit,
-        PipelineOptions pipelineOptions, string? input = null, ILogger? log = null)
+        PipelineOptions pipelineOptions, string? input = null, ILogger? log = null, IReadOnlyList<string>? images = null)
     {
         var sinks = new List<IFrameSink>();
         try
@@ -174,7 +174,7 @@ internal static class PipelineRunner
             }
             if (outputs.Mot is not null) sinks.Add(new MotFileSink(outputs.Mot));
             if (outputs.Csv is not null) sinks.Add(new CsvFileSink(outputs.Csv, estimator.Skeleton));
-            if (outputs.PoseTrackJson is not null) sinks.Add(new PoseTrackJsonSink(outputs.PoseTrackJson, estimator.Skeleton, Path.GetFileNameWithoutExtension(info.Description), info.FrameCount));
+            if (outputs.PoseTrackJson is not null) sinks.Add(new PoseTrackJsonSink(outputs.PoseTrackJson, estimator.Skeleton, PoseTrackSequence.For(info.Description, images, info.FrameCountIsExact ? info.FrameCount : null)));
             if (outputs.Show) sinks.Add(new PreviewWindowSink(windowTitle, onQuit));
             return sinks;
         }

@@ -24,10 +24,13 @@ internal static class ImageCommand
         cmd.Arguments.Add(path);
         cmd.Options.Add(output); cmd.Options.Add(json); cmd.Options.Add(quiet);
         models.AddTo(cmd);
+        var draw = new DrawArgs();
+        draw.AddTo(cmd);
         cmd.SetAction(r => CliErrors.Guard(() =>
         {
             using var loggers = Logging.Create(r.GetValue(quiet), false);
             var input = r.GetValue(path)!;
+            var renderer = new SkeletonRenderer(draw.Build(r));
             bool folder = Directory.Exists(input);
             if (!folder && !File.Exists(input)) throw new PoseTrackException($"input not found: {input}");
             var files = folder
@@ -37,6 +40,19 @@ internal static class ImageCommand
 
             var outPath = r.GetValue(output);
             var jsonPath = r.GetValue(json);
+            bool quietRun = r.GetValue(quiet), defaulted = false;
+            if (outPath is null && jsonPath is null)
+            {
+                if (folder)
+                {
+                    if (!quietRun) Console.Error.WriteLine("posetrack: no output given: counting people only (pass --output DIR for drawn images, --json FILE for the poses)");
+                }
+                else
+                {
+                    (outPath, jsonPath) = DefaultOutputs(input);
+                    defaulted = true;
+                }
+            }
             // Drawing over the input would destroy the user's pictures.
             if (folder)
             {
@@ -46,9 +62,9 @@ internal static class ImageCommand
                 if (outPath is not null && !Directory.Exists(outPath)) Directory.CreateDirectory(outPath);
             }
             else OutputPaths.Check([("the input", input)], ("--output", outPath), ("--json", jsonPath));
+            if (defaulted && !quietRun) Console.Error.WriteLine($"posetrack: no output given: writing {outPath} and {jsonPath}");
 
             using var estimator = PoseEstimator.Create(models.Build(r, loggers));
-            var renderer = new SkeletonRenderer();
             var results = new List<(string File, int W, int H, IReadOnlyList<Person> Persons)>();
             int skipped = 0;
             foreach (var file in files)
@@ -65,7 +81,7 @@ internal static class ImageCommand
                 {
                     var persons = estimator.Estimate(image);
                     results.Add((file, image.Cols, image.Rows, persons));
-                    if (!r.GetValue(quiet)) Console.Error.WriteLine($"{file}: {persons.Count} people");
+                    if (!quietRun) Console.Error.WriteLine($"{file}: {People(persons.Count)}");
                     if (outPath is not null)
                     {
                         renderer.Draw(image, persons);
@@ -79,6 +95,23 @@ internal static class ImageCommand
             return CliErrors.Ok;
         }));
         return cmd;
+    }
+
+    /// <summary>"1 person", "2 people", "0 people".</summary>
+    internal static string People(int n) => n == 1 ? "1 person" : $"{n.ToString(System.Globalization.CultureInfo.InvariantCulture)} people";
+
+    /// <summary>
+    /// Outputs for one image given none: <c>NAME.posetrack.jpg</c> and <c>NAME.posetrack.json</c> beside it. A file
+    /// already there is never replaced: then the user is told what to pass instead.
+    /// </summary>
+    internal static (string Image, string Json) DefaultOutputs(string input)
+    {
+        var dir = Path.GetDirectoryName(Path.GetFullPath(input))!;
+        var stem = Path.Combine(dir, Path.GetFileNameWithoutExtension(input) + ".posetrack");
+        var (image, json) = (stem + ".jpg", stem + ".json");
+        foreach (var existing in new[] { image, json }.Where(p => File.Exists(p) || Directory.Exists(p)))
+            throw new PoseTrackException($"no output given and {existing} already exists (it is not replaced): pass --output FILE.jpg and/or --json FILE.json");
+        return (image, json);
     }
 
     /// <summary>The poses of every image as one document, each person in the shared person schema (<see cref="PoseJson"/>) with its box score.</summary>

@@ -17,7 +17,7 @@ internal static class ReportCommand
         var cmd = new Command("report", "Write a self-contained HTML report of a run from its JSON lines log (--json)");
         var log = new Argument<string>("log") { Description = "The run's JSON lines log (posetrack --json FILE)" };
         var output = new Option<string?>("--output", "-o") { Description = "HTML file to write (default: the log's name with .report.html)" };
-        var video = new Option<string?>("--video") { Description = "Video for the thumbnails: the run's annotated output or its input (default: the input named in the log, if it exists)" };
+        var video = new Option<string?>("--video") { Description = "Video for the thumbnails when the input named in the log is not a file here (a copy of the input, or the annotated output); the input itself is preferred, since drawing covers small people" };
         var noThumbs = new Option<bool>("--no-thumbnails") { Description = "No thumbnails (no video is read)" };
         var maxThumbs = new Option<int>("--max-thumbnails") { Description = "Most tracks with thumbnails (flagged first, then the longest)", DefaultValueFactory = _ => defaults.MaxThumbnailTracks };
         var switchSeconds = new Option<double>("--switch-seconds") { Description = "Likely id switch: a track starts within this many seconds after another ended… (default: the tracker's --reid-window)", DefaultValueFactory = _ => defaults.SwitchSeconds };

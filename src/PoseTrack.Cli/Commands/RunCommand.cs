@@ -23,6 +23,8 @@ internal static class RunCommand
         var show = new Option<bool>("--show") { Description = "Preview window (q or Esc quits)" };
         var noOverlay = new Option<bool>("--no-overlay") { Description = "No fps / people text on the video" };
         root.Options.Add(output); root.Options.Add(fourcc); root.Options.Add(codec); root.Options.Add(outputScale); root.Options.Add(segment); root.Options.Add(show); root.Options.Add(noOverlay);
+        var draw = new DrawArgs();
+        draw.AddTo(root);
         pipeline.AddTo(root);
         models.AddTo(root);
         var metrics = new MetricsArgs();
@@ -47,19 +49,22 @@ internal static class RunCommand
             };
             if (outputs.Codec is "h264" or "mpeg4" && outputs.FourCc is not null) throw new PoseTrackException($"give either --codec {outputs.Codec} or --fourcc, not both");
             bool several = inputs.Count > 1;
+            bool defaulted = false;
             if (outputs is { Video: null, Json: null, Mot: null, PoseTrackJson: null, Csv: null, Show: false })
             {
                 outputs = several ? outputs with { Video = "out-{name}.mp4", Json = "out-{name}.jsonl" } : outputs with { Video = "out.mp4", Json = "out.jsonl" };
-                if (!quiet) Console.Error.WriteLine($"posetrack: no output given: writing {Path.GetFullPath(outputs.Video!)} and {Path.GetFullPath(outputs.Json!)}");
+                defaulted = true;
             }
             if (outputs.Segment is not null && outputs is { Video: null, Json: null })
                 throw new PoseTrackException("--segment splits the video and the JSON lines: give --output and/or --json");
             if (several && outputs.Show) throw new PoseTrackException("--show previews one input; several inputs were given");
             // Several streams never share a file: every output path must name its stream.
             StreamInputs.CheckOutputsNamePerStream(inputs.Count, ("--output", outputs.Video), ("--json", outputs.Json), ("--mot", outputs.Mot), ("--posetrack", outputs.PoseTrackJson), ("--csv", outputs.Csv));
-            var pipelineOptions = pipeline.Build(r, overlay: !r.GetValue(noOverlay));
+            var pipelineOptions = draw.Apply(r, pipeline.Build(r, overlay: !r.GetValue(noOverlay)));
             var sourceOptions = pipeline.BuildSource(r);
             if (r.GetValue(metrics.Port) is not null && !several) throw new PoseTrackException("--metrics-port serves a run of several inputs (or posetrack batch)");
+            // Said only once every option has been checked: an option error comes first and alone.
+            if (defaulted && !quiet) Console.Error.WriteLine($"posetrack: no output given: writing {Path.GetFullPath(outputs.Video!)} and {Path.GetFullPath(outputs.Json!)}");
             if (several)
             {
                 using var exporter = metrics.Start(r);

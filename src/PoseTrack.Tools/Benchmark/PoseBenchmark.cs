@@ -416,7 +416,7 @@ public static class PoseBenchmark
         {
             var po = o.Pipeline;
             var tracker = po.CreateTracker(info.Fps);
-            var renderer = new SkeletonRenderer(new SkeletonRendererOptions(MinKeypointScore: po.DrawScoreThreshold));
+            var renderer = new SkeletonRenderer(po.RendererOptions());
             var det = estimator.DetectorInternal;
             var pose = estimator.PoseInternal;
 

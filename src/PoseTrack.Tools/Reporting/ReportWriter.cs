@@ -9,7 +9,11 @@ namespace PoseTrack.Reporting;
 /// <param name="OutputPath">The full path of the page.</param>
 /// <param name="Bytes">Size of the page.</param>
 /// <param name="Warnings">Problems worth telling the user (bad log lines, no thumbnails and why); the page was still written.</param>
-internal sealed record ReportResult(RunAnalysis Analysis, string OutputPath, long Bytes, IReadOnlyList<string> Warnings);
+internal sealed record ReportResult(RunAnalysis Analysis, string OutputPath, long Bytes, IReadOnlyList<string> Warnings)
+{
+    /// <summary>The video the thumbnails were cut from, or null when there are none.</summary>
+    public string? ThumbnailSource { get; init; }
+}
 
 /// <summary>Run log → analysis → thumbnails → one HTML file: the whole <c>posetrack report</c> job.</summary>
 internal static class ReportWriter
@@ -17,9 +21,17 @@ internal static class ReportWriter
     private const string What = "report";
 
     /// <summary>
-    /// Writes the report of <paramref name="logPath"/> to <paramref name="outputPath"/>. Thumbnails come from
-    /// <paramref name="videoPath"/> when given (it must exist), else from the header's input when that file exists
-    /// here; none when <paramref name="thumbnails"/> is false. Throws <see cref="PoseTrackException"/> only when
+    /// Where thumbnails are cut from: the run's input when it is a file here, since an annotated video's drawing
+    /// covers the small people the thumbnails are meant to show (and hides what is really there, such as a sign
+    /// taken for a person); else <paramref name="videoPath"/> (a copy of the input, or the annotated output); else none.
+    /// </summary>
+    internal static string? ThumbnailSourceOf(string input, string? videoPath) => File.Exists(input) ? input : videoPath;
+
+
+    /// <summary>
+    /// Writes the report of <paramref name="logPath"/> to <paramref name="outputPath"/>. Thumbnails come from the
+    /// run's input named in the header when that file exists here (<see cref="ThumbnailSourceOf"/>), else from
+    /// <paramref name="videoPath"/> when given (it must exist); none when <paramref name="thumbnails"/> is false. Throws <see cref="PoseTrackException"/> only when
     /// nothing can be reported (log unreadable, empty, not JSON lines, no header) or the output cannot be written;
     /// a truncated log or bad frame lines are reported in the page and in <see cref="ReportResult.Warnings"/>.
     /// </summary>
@@ -38,9 +50,10 @@ internal static class ReportWriter
         var warnings = new List<string>(log.ReadWarnings());
 
         ThumbnailSet? thumbs = null;
+        string? source = null;
         if (thumbnails && analysis.Tracks.Count > 0 && options.MaxThumbnailTracks > 0)
         {
-            var source = videoPath ?? (File.Exists(log.Header.Input) ? log.Header.Input : null);
+            source = ThumbnailSourceOf(log.Header.Input, videoPath);
             if (source is null)
             {
                 thumbs = ThumbnailSet.None($"No thumbnails: the run's input '{log.Header.Input}' is not a file here; give --video.");
@@ -72,6 +85,6 @@ internal static class ReportWriter
             finally { if (File.Exists(tmp)) File.Delete(tmp); }
             return 0;
         });
-        return new ReportResult(analysis, fullOut, bytes.LongLength, warnings);
+        return new ReportResult(analysis, fullOut, bytes.LongLength, warnings) { ThumbnailSource = thumbs is null ? null : source };
     }
 }

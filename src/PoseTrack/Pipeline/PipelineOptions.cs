@@ -45,6 +45,18 @@ public sealed record PipelineOptions
     public bool Overlay { get; init; } = true;
     /// <summary>Keypoints under this score are not drawn.</summary>
     public float DrawScoreThreshold { get; init; } = 0.3f;
+    /// <summary>Draw each person's box on the annotated video.</summary>
+    public bool DrawBoxes { get; init; } = true;
+    /// <summary>Draw each person's track id on the annotated video.</summary>
+    public bool DrawLabels { get; init; } = true;
+    /// <summary>Limb width in pixels; null = sized to each person's box height (see <see cref="Rendering.SkeletonRendererOptions.LineWidth"/>).</summary>
+    public float? LineWidth { get; init; }
+    /// <summary>Keypoint dot radius in pixels; null = sized to each person's box height.</summary>
+    public float? DotRadius { get; init; }
+
+    /// <summary>The drawing settings of these options (drawing never changes the results, only the picture).</summary>
+    public Rendering.SkeletonRendererOptions RendererOptions() =>
+        new(DrawScoreThreshold, DrawBoxes, DrawLabels) { LineWidth = LineWidth, DotRadius = DotRadius };
 
     /// <summary>
     /// Test seam: called by each stage (detect, pose, track, render) with its name and the frame index before it
@@ -65,6 +77,8 @@ public sealed record PipelineOptions
         if (!Enum.IsDefined(DropFrames)) throw new Core.PoseTrackException($"DropFrames is not a drop-frames mode (got {DropFrames})");
         if (!Enum.IsDefined(Tracker)) throw new Core.PoseTrackException($"Tracker is not a tracker kind (got {Tracker})");
         if (!(DrawScoreThreshold >= 0 && DrawScoreThreshold <= 1)) throw new Core.PoseTrackException($"DrawScoreThreshold must be within 0..1 (got {DrawScoreThreshold})");
+        if (LineWidth is { } lw && !(lw >= 1 && lw <= Rendering.SkeletonRenderer.MaxPixels)) throw new Core.PoseTrackException($"LineWidth must be 1..{Rendering.SkeletonRenderer.MaxPixels} pixels (got {lw})");
+        if (DotRadius is { } dr && !(dr >= 1 && dr <= Rendering.SkeletonRenderer.MaxPixels)) throw new Core.PoseTrackException($"DotRadius must be 1..{Rendering.SkeletonRenderer.MaxPixels} pixels (got {dr})");
         if (MaxAgeFrames is < 0) throw new Core.PoseTrackException($"MaxAgeFrames must be 0 or more frames (got {MaxAgeFrames})");
         TrackerOptions.Validate();
     }

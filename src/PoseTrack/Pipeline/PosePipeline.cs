@@ -226,7 +226,7 @@ public sealed class PosePipeline
         var detect = new DetectStage(_detector, _options.DetectEvery);
         var pose = new PoseStage(_pose, run.Tracker.Options.KeypointScoreThreshold);
         var track = new TrackStage(run.Tracker);
-        var render = new RenderStage(draw, new SkeletonRenderer(new SkeletonRendererOptions(MinKeypointScore: _options.DrawScoreThreshold)), _options.Overlay);
+        var render = new RenderStage(draw, new SkeletonRenderer(_options.RendererOptions()), _options.Overlay);
         detect.Hook = pose.Hook = track.Hook = render.Hook = _options.StageHook;
         run.Stages = [run.SourceStats, detect.Stats, pose.Stats, track.Stats, render.Stats, run.SinkStats];
         run.TracksSeenNow = () => track.TracksSeen;

@@ -4,8 +4,10 @@ using PoseTrack.Core;
 namespace PoseTrack.Sinks;
 
 /// <summary>
-/// <c>--mot FILE</c>: tracked boxes as MOTChallenge text (<c>frame,id,x,y,w,h,score,-1,-1,-1</c>, frames from 1),
-/// flushed after every frame so a crash loses at most the frame in flight.
+/// <c>--mot FILE</c>: tracked boxes as MOTChallenge text (<c>frame,id,x,y,w,h,score,-1,-1,-1</c>), flushed after every
+/// frame so a crash loses at most the frame in flight. Both frames and pixels are 1-based as in MOTChallenge (its
+/// ground truth puts the top-left pixel at (1, 1)): frame = source frame index + 1, x/y = image coordinates + 1
+/// (<see cref="OneBased"/>).
 /// </summary>
 public sealed class MotFileSink : IFrameSink
 {
@@ -24,15 +26,39 @@ public sealed class MotFileSink : IFrameSink
     /// <inheritdoc />
     public bool NeedsImage => false;
 
+    /// <summary>
+    /// A box in image coordinates (top-left pixel at 0, 0) in MOTChallenge's 1-based ones (top-left pixel at 1, 1):
+    /// the same size, moved one pixel right and down.
+    /// </summary>
+    public static BoxF OneBased(BoxF box) => box with { X = box.X + 1, Y = box.Y + 1 };
+
     /// <inheritdoc />
     public void Write(FrameResult result, Mat? annotated)
     {
-        int frame = (int)result.Index + 1;
+        ArgumentNullException.ThrowIfNull(result);
+        WriteFrame(result.Index, result.Persons.Select(p => PoseJson.Person(p)));
+    }
+
+    /// <summary>Writes one frame of a finished JSON lines log (<c>posetrack export</c>): the same rows the live run wrote.</summary>
+    public void Write(JsonLinesFrame frame)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        WriteFrame(frame.Frame, frame.Persons.Select(CsvWriter.Person));
+    }
+
+    // Boxes and scores as rounded for the JSON lines log (2 and 3 decimals: far below a pixel), so a log converts
+    // to exactly this file. Untracked persons and boxes without area or with a non-finite number are left out.
+    private void WriteFrame(long index, IEnumerable<PersonJson> persons)
+    {
+        int frame = (int)index + 1;
         try
         {
-            foreach (var p in result.Persons)
-                if (p.TrackId > 0 && p.Box.Width > 0 && p.Box.Height > 0)
-                    _writer.Write(frame, p.TrackId, p.Box, p.Score);
+            foreach (var p in persons)
+            {
+                if (p.TrackId is not > 0 || p.Box is not [double x, double y, double w, double h] || p.Score is not double score) continue;
+                var box = new BoxF((float)x, (float)y, (float)w, (float)h);
+                if (box.Width > 0 && box.Height > 0) _writer.Write(frame, p.TrackId.Value, OneBased(box), (float)score);
+            }
             _writer.EndFrame();
         }
         catch (Exception e) when (OutputFile.IsWriteFailure(e))

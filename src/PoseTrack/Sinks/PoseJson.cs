@@ -45,20 +45,15 @@ internal static class PoseJson
             withBoxScore ? JsonNumbers.Round(p.BoxScore, s) : null, JsonNumbers.Round(p.Score, s), kps);
     }
 
-    /// <summary>The person as a PoseTrack18 annotation of image <paramref name="imageId"/> (untracked: track id -1).</summary>
-    public static KeypointAnnotationJson PoseTrackAnnotation(long imageId, Person p)
+    /// <summary>
+    /// The person (as rounded for the logs, <see cref="Person"/>) as PoseTrack18 annotation <paramref name="id"/> of
+    /// image <paramref name="imageId"/>: keypoints in PoseTrack18's order (<see cref="PoseTrack18.Keypoints"/>),
+    /// untracked persons with track id -1 (PoseTrack tools expect an integer).
+    /// </summary>
+    public static PoseTrackAnnotationJson PoseTrackAnnotation(long id, long imageId, PersonJson p, int[] sources, IReadOnlyList<string> modelJoints)
     {
-        const int c = JsonNumbers.CoordinateDecimals, s = JsonNumbers.ScoreDecimals;
-        var flat = new double?[3 * p.Keypoints.Length];
-        var scores = new double?[p.Keypoints.Length];
-        for (int i = 0; i < p.Keypoints.Length; i++)
-        {
-            var k = p.Keypoints[i];
-            flat[3 * i] = JsonNumbers.Round(k.X, c);
-            flat[3 * i + 1] = JsonNumbers.Round(k.Y, c);
-            flat[3 * i + 2] = scores[i] = JsonNumbers.Round(k.Score, s);
-        }
-        return new KeypointAnnotationJson(imageId, p.TrackId > 0 ? p.TrackId : -1, 1, Box(p.Box), flat, scores, JsonNumbers.Round(p.Score, s));
+        var (flat, scores) = PoseTrack18.Keypoints(sources, modelJoints, p.Keypoints);
+        return new PoseTrackAnnotationJson(id, imageId, p.TrackId ?? -1, 1, p.Box, flat, scores, p.Score);
     }
 
     /// <summary>
@@ -90,7 +85,7 @@ internal sealed record PersonJson(
     double? Score,
     double?[][] Keypoints);
 
-/// <summary>A person in the flat COCO layout: a PoseTrack18 annotation, or (without the optional fields) a COCO result.</summary>
+/// <summary>A person in the flat COCO layout: a COCO result (PoseTrack18 annotations are <see cref="PoseTrackAnnotationJson"/>).</summary>
 internal sealed record KeypointAnnotationJson(
     long ImageId,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? TrackId,
@@ -146,14 +141,18 @@ internal sealed record GapJson(string Type, double? FromMs, double? ToMs, string
 internal sealed record SummaryJson(string Type, long Frames, double? Seconds, double? Fps, long Dropped, int Tracks, bool Stopped);
 
 /// <summary>The PoseTrack18 document (see <see cref="PoseTrackJsonSink"/>).</summary>
-internal sealed record PoseTrackDocumentJson(PoseTrackCategoryJson[] Categories, IEnumerable<PoseTrackImageJson> Images, IEnumerable<KeypointAnnotationJson> Annotations);
+internal sealed record PoseTrackDocumentJson(PoseTrackCategoryJson[] Categories, IEnumerable<PoseTrackImageJson> Images, IEnumerable<PoseTrackAnnotationJson> Annotations);
 
 /// <summary>The person category of a PoseTrack18 document (skeleton indices 1-based, as in COCO).</summary>
 internal sealed record PoseTrackCategoryJson(
     [property: JsonPropertyName("supercategory")] string SuperCategory, int Id, string Name, IReadOnlyList<string> Keypoints, int[][] Skeleton);
 
-/// <summary>A PoseTrack18 image entry.</summary>
-internal sealed record PoseTrackImageJson(long Id, long FrameId, string FileName, bool IsLabeled);
+/// <summary>A PoseTrack18 image entry (id and frame_id the same number, as in the dataset).</summary>
+internal sealed record PoseTrackImageJson(long Id, long FrameId, string FileName, bool IsLabeled, string VidId, long Nframes);
+
+/// <summary>A PoseTrack18 annotation: the person in the flat layout, keypoints in PoseTrack18's order.</summary>
+internal sealed record PoseTrackAnnotationJson(
+    long Id, long ImageId, int TrackId, int CategoryId, double?[] Bbox, double?[] Keypoints, double?[] Scores, double? Score);
 
 /// <summary>The <c>image --json</c> document.</summary>
 internal sealed record ImagePosesJson(string? Detector, string? PoseModel, string Skeleton, IReadOnlyList<string> KeypointNames, IEnumerable<ImagePersonsJson> Images);
@@ -170,5 +169,6 @@ internal sealed record ImagePersonsJson(string File, int Width, int Height, Pers
 [JsonSerializable(typeof(SummaryJson))]
 [JsonSerializable(typeof(PoseTrackDocumentJson))]
 [JsonSerializable(typeof(IEnumerable<KeypointAnnotationJson>))]
+[JsonSerializable(typeof(IEnumerable<PoseTrackAnnotationJson>))]
 [JsonSerializable(typeof(ImagePosesJson))]
 internal sealed partial class PoseJsonContext : JsonSerializerContext;

@@ -5,13 +5,18 @@ using PoseTrack.Core;
 namespace PoseTrack.Sinks;
 
 /// <summary>
-/// Writes results as one PoseTrack18-style JSON document (<c>--posetrack FILE</c>):
-/// <c>{"categories":[{"supercategory":"person","id":1,"name":"person","keypoints":[…],"skeleton":[[a,b],…]}],
-/// "images":[{"id":n,"frame_id":n,"file_name":"SEQ/000042.jpg","is_labeled":true},…],
-/// "annotations":[{"image_id":n,"track_id":id,"category_id":1,"bbox":[x,y,w,h],"keypoints":[x,y,s,…],
-/// "scores":[s,…],"score":s},…]}</c> (the annotation is <see cref="PoseJson"/>'s flat person).
-/// Image ids and frame ids are the 0-based frame index; skeleton indices are 1-based as in COCO; an untracked
-/// person has track id -1 (PoseTrack tools expect an integer).
+/// Writes results as one PoseTrack18 JSON document (<c>--posetrack FILE</c>) in the layout of the dataset's annotation
+/// files, which the official evaluator (poseval) reads:
+/// <c>{"categories":[{"supercategory":"person","id":1,"name":"person","keypoints":[PoseTrack18's 17],"skeleton":[[16,14],…]}],
+/// "images":[{"id":10034180000,"frame_id":10034180000,"file_name":"images/val/003418_mpii_test/000000.jpg","is_labeled":true,
+/// "vid_id":"003418","nframes":149},…],
+/// "annotations":[{"id":1003418000000,"image_id":10034180000,"track_id":id,"category_id":1,"bbox":[x,y,w,h],
+/// "keypoints":[x,y,s,…],"scores":[s,…],"score":s},…]}</c>.
+/// Ids follow the dataset (<see cref="PoseTrack18.ImageId"/>, <see cref="PoseTrack18.AnnotationId"/>); keypoints are
+/// in PoseTrack18's order with head_bottom/head_top made by <see cref="PoseTrack18.HeadRule"/> for COCO models; an
+/// untracked person has track id -1. A PoseTrack18 image folder keeps its own video number, file names and frame
+/// numbers (<see cref="PoseTrackSequence"/>). Numbers are rounded as in the JSON lines, so
+/// <c>posetrack export RUN.jsonl --posetrack FILE</c> writes the same document from the log.
 /// <para>
 /// Written at the end of the run: the sink keeps each frame's persons and <see cref="Complete"/> (or
 /// <see cref="Dispose"/> without it) writes the whole document into "PATH.tmp" beside the output, flushes it to disk
@@ -28,9 +33,12 @@ public sealed class PoseTrackJsonSink : IFrameSink
 
     private readonly object _gate = new();
     private readonly FileStream _lock;
-    private readonly string _fullPath, _sequenceName;
+    private readonly string _fullPath;
+    private readonly PoseTrackSequence _sequence;
+    private readonly IReadOnlyList<string> _joints;
+    private readonly int[] _sources;
     private readonly PoseTrackCategoryJson[] _categories;
-    private readonly List<(long Index, Person[] Persons)> _frames;
+    private readonly List<(long Index, PersonJson[] Persons)> _frames;
     private bool _written, _disposed;
 
     /// <summary>The output path as given.</summary>
@@ -44,17 +52,25 @@ public sealed class PoseTrackJsonSink : IFrameSink
     /// <see cref="PoseTrackException"/> naming the path when it cannot be created or another run is writing it.
     /// </summary>
     /// <param name="path">Output file.</param>
-    /// <param name="skeleton">Keypoint layout, written as the category.</param>
-    /// <param name="sequenceName">Folder part of each image's file_name (e.g. the input's file name without extension).</param>
-    /// <param name="expectedFrames">The source's frame count when known: sizes the frame list up front.</param>
+    /// <param name="skeleton">The model's keypoint layout (mapped onto PoseTrack18's by joint name).</param>
+    /// <param name="sequenceName">Folder part of each image's file_name (e.g. the input's file name without extension); video 0.</param>
+    /// <param name="expectedFrames">The source's frame count when known: nframes, and sizes the frame list up front.</param>
     public PoseTrackJsonSink(string path, Skeleton skeleton, string sequenceName, long? expectedFrames = null)
+        : this(path, skeleton, new PoseTrackSequence(0, "000000", sequenceName ?? throw new ArgumentNullException(nameof(sequenceName)), null, expectedFrames))
+    {
+    }
+
+    /// <summary>As above, for a known sequence (<see cref="PoseTrackSequence.For"/>): a PoseTrack18 folder keeps its ids and names.</summary>
+    public PoseTrackJsonSink(string path, Skeleton skeleton, PoseTrackSequence sequence)
     {
         ArgumentNullException.ThrowIfNull(skeleton);
-        ArgumentNullException.ThrowIfNull(sequenceName);
+        ArgumentNullException.ThrowIfNull(sequence);
         Path = path;
-        _sequenceName = sequenceName;
-        _categories = [new("person", 1, "person", skeleton.JointNames, [.. skeleton.Limbs.Select(l => new[] { l.A + 1, l.B + 1 })])];
-        _frames = new((int)Math.Clamp(expectedFrames ?? 0, 0, 100_000));
+        _sequence = sequence;
+        _joints = skeleton.JointNames;
+        _sources = PoseTrack18.SourceJoints(_joints);
+        _categories = [new("person", 1, "person", PoseTrack18.JointNames, [.. PoseTrack18.Limbs])];
+        _frames = new((int)Math.Clamp(sequence.FrameCount ?? 0, 0, 100_000));
         _lock = OutputFile.Create(path, What);
         _fullPath = _lock.Name;
         try { PoseJson.Write(_lock, Document([]), PoseJsonContext.Default.PoseTrackDocumentJson); }
@@ -70,19 +86,42 @@ public sealed class PoseTrackJsonSink : IFrameSink
     public void Write(FrameResult result, Mat? annotated)
     {
         ArgumentNullException.ThrowIfNull(result);
+        Add(result.Index, [.. result.Persons.Select(p => PoseJson.Person(p))]);
+    }
+
+    /// <summary>Adds one frame of a finished JSON lines log (<c>posetrack export</c>): the same entries the live run wrote.</summary>
+    public void Write(JsonLinesFrame frame)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        Add(frame.Frame, [.. frame.Persons.Select(CsvWriter.Person)]);
+    }
+
+    private void Add(long index, PersonJson[] persons)
+    {
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (_written) throw new InvalidOperationException("The PoseTrack JSON sink is complete; no more frames can be written.");
-            _frames.Add((result.Index, [.. result.Persons]));
+            _frames.Add((index, persons));
         }
     }
 
-    private PoseTrackDocumentJson Document(List<(long Index, Person[] Persons)> frames) => new(
-        _categories,
-        frames.Select(f => new PoseTrackImageJson(f.Index, f.Index,
-            string.Create(CultureInfo.InvariantCulture, $"{_sequenceName}/{f.Index:D6}.jpg"), true)),
-        frames.SelectMany(f => f.Persons.Select(p => PoseJson.PoseTrackAnnotation(f.Index, p))));
+    private PoseTrackDocumentJson Document(List<(long Index, PersonJson[] Persons)> frames)
+    {
+        // nframes: the sequence's length when the source knows it, else the frames written.
+        long nframes = _sequence.FrameCount ?? frames.Count;
+        var images = new List<PoseTrackImageJson>(frames.Count);
+        var annotations = new List<PoseTrackAnnotationJson>();
+        foreach (var (index, persons) in frames)
+        {
+            var (frame, fileName) = _sequence.FrameOf(index);
+            long id = PoseTrack18.ImageId(_sequence.VideoNumber, frame);
+            images.Add(new PoseTrackImageJson(id, id, fileName, true, _sequence.VideoId, nframes));
+            for (int k = 0; k < persons.Length; k++)
+                annotations.Add(PoseJson.PoseTrackAnnotation(PoseTrack18.AnnotationId(id, k), id, persons[k], _sources, _joints));
+        }
+        return new(_categories, images, annotations);
+    }
 
     /// <summary>
     /// Writes the document of every frame given (atomically: temporary file, flush, rename) and releases the file;

@@ -44,12 +44,12 @@ public sealed class PoseTrackOutputOnSignalTests
         Assert.StartsWith("{\"type\":\"summary\",", File.ReadLines(log).Last(), StringComparison.Ordinal);
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "o.json")));
         var images = doc.RootElement.GetProperty("images").EnumerateArray().Select(i => i.GetProperty("id").GetInt64()).ToList();
-        Assert.Equal(frames.Select(f => f.Frame), images);
+        Assert.Equal(frames.Select(f => PoseTrack.Sinks.PoseTrack18.ImageId(0, f.Frame)), images);
         var annotations = doc.RootElement.GetProperty("annotations").EnumerateArray().ToList();
         Assert.Equal(frames.Sum(f => f.Persons.Count), annotations.Count);
         // The same persons: track ids per frame agree with the log (untracked: null there, -1 here).
         Assert.Equal(
-            frames.SelectMany(f => f.Persons.Select(q => (f.Frame, q.TrackId ?? -1))),
+            frames.SelectMany(f => f.Persons.Select(q => (PoseTrack.Sinks.PoseTrack18.ImageId(0, f.Frame), q.TrackId ?? -1))),
             annotations.Select(a => (a.GetProperty("image_id").GetInt64(), a.GetProperty("track_id").GetInt32())));
         Assert.False(File.Exists(Path.Combine(dir, "o.json.tmp")));
     }

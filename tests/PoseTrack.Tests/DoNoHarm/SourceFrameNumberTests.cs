@@ -39,10 +39,10 @@ public sealed class SourceFrameNumberTests : IDisposable
         Assert.All(mot, row => Assert.Contains(row.Frame, partSet));
         Assert.Equal(partFrames.First(f => f.Persons > 0).Frame + 1, mot.Min(x => x.Frame));
 
-        // PoseTrack18: image ids are the source frame numbers.
+        // PoseTrack18: image ids are the source frame numbers (in the dataset's 10000000000 + video × 10000 + frame style, video 0).
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, "part.json")));
         var ids = doc.RootElement.GetProperty("images").EnumerateArray().Select(i => i.GetProperty("id").GetInt64()).ToList();
-        Assert.Equal(partFrames.Select(f => f.Frame), ids);
+        Assert.Equal(partFrames.Select(f => PoseTrack.Sinks.PoseTrack18.ImageId(0, f.Frame)), ids);
 
         // Against the ground truth: the partial run scores on its frames as the full run does there.
         var gt = TestData.Shared("data", "tracking", "TUD-Campus", "gt", "gt.txt");

@@ -66,11 +66,11 @@ public sealed class GpuBuildTests
         var dir = TestData.TempDir();
         var gpu = RunGpu(dir, "--input", Video, "--max-frames", "20", "--device", "auto", "--json", "gpu.jsonl");
         Assert.True(gpu.ExitCode == 0, gpu.Stderr);
-        // Every stderr line is one of ours (level prefix), none ONNX Runtime's own (colour codes, "[E:onnxruntime").
+        // Every stderr line is one of ours ("posetrack: " prefix), none ONNX Runtime's own (colour codes, "[E:onnxruntime").
         Assert.DoesNotContain('\u001b', gpu.Stderr);
         Assert.DoesNotContain("onnxruntime", gpu.Stderr, StringComparison.OrdinalIgnoreCase);
         // Log lines only (a plain progress line appears when the run takes over 5 s on a loaded machine).
-        foreach (var line in Lines(gpu.Stderr)) Assert.Matches("^(info|warn): |^progress: frame ", line);
+        foreach (var line in Lines(gpu.Stderr)) Assert.Matches("^posetrack: |^progress: frame ", line);
         if (missing is not null)
         {
             var fallback = Assert.Single(Lines(gpu.Stderr), l => l.Contains("Inference on CPU (", StringComparison.Ordinal));

@@ -38,24 +38,30 @@ public sealed class SkeletonRendererTests
     }
 
     [Fact]
-    public void Limbs_AreDrawnInSideColours()
+    public void Limbs_AreDrawnInTheTrackColour_LeftLighter_RightDarker()
     {
         var (original, drawn, p) = RenderSynthetic();
         using (original) using (drawn)
         {
             var k = p.Keypoints;
+            var colour = SkeletonRenderer.TrackColor(p.TrackId);
             // left shoulder–elbow, right shoulder–elbow, left–right hip (centre).
             var left = At(drawn, k[5], k[7]);
             var right = At(drawn, k[6], k[8]);
             var centre = At(drawn, k[11], k[12]);
-            Assert.True(Distance(left, SkeletonRenderer.LeftColor) < 60, $"left limb pixel {left}");
-            Assert.True(Distance(right, SkeletonRenderer.RightColor) < 60, $"right limb pixel {right}");
-            Assert.True(Distance(centre, SkeletonRenderer.CentreColor) < 60, $"centre limb pixel {centre}");
+            Assert.True(Distance(left, SkeletonRenderer.SideShade(colour, BodySide.Left)) < 60, $"left limb pixel {left}");
+            Assert.True(Distance(right, SkeletonRenderer.SideShade(colour, BodySide.Right)) < 60, $"right limb pixel {right}");
+            Assert.True(Distance(centre, colour) < 60, $"centre limb pixel {centre}");
+            // One hue, told apart by shade: left brighter than centre brighter than right.
+            Assert.True(Brightness(left) > Brightness(centre) + 40 && Brightness(centre) > Brightness(right) + 40,
+                $"left {left}, centre {centre}, right {right}");
             Assert.True(DiffAround(original, drawn, (k[5].X + k[7].X) / 2, (k[5].Y + k[7].Y) / 2, 1) > 100);
             // Box edge changed too.
             Assert.True(DiffAround(original, drawn, 300, 300, 1) > 100);
         }
     }
+
+    private static int Brightness(Vec3b px) => px.Item0 + px.Item1 + px.Item2;
 
     [Fact]
     public void LowScoreJoint_AndItsLimb_AreNotDrawn()

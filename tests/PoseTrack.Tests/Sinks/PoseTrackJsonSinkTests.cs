@@ -47,26 +47,30 @@ public sealed class PoseTrackJsonSinkTests
         var root = final.RootElement;
         var images = root.GetProperty("images").EnumerateArray().ToList();
         Assert.Equal(frames, images.Count);
-        Assert.Equal(41, images[41].GetProperty("id").GetInt64());
-        Assert.Equal(41, images[41].GetProperty("frame_id").GetInt64());
+        // Not a PoseTrack18 folder: video 0, ids in the dataset's style, nframes the source's count (or the frames written).
+        Assert.Equal(10_000_000_041L, images[41].GetProperty("id").GetInt64());
+        Assert.Equal(10_000_000_041L, images[41].GetProperty("frame_id").GetInt64());
         Assert.Equal("vtest_10s/000041.jpg", images[41].GetProperty("file_name").GetString());
         Assert.True(images[41].GetProperty("is_labeled").GetBoolean());
+        Assert.Equal("000000", images[41].GetProperty("vid_id").GetString());
+        Assert.Equal(expected ?? frames, images[41].GetProperty("nframes").GetInt64());
 
         var cat = root.GetProperty("categories")[0];
         Assert.Equal("person", cat.GetProperty("supercategory").GetString());
         Assert.Equal(1, cat.GetProperty("id").GetInt32());
         Assert.Equal("person", cat.GetProperty("name").GetString());
-        Assert.Equal(17, cat.GetProperty("keypoints").GetArrayLength());
+        Assert.Equal(PoseTrack18.JointNames, cat.GetProperty("keypoints").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal([16, 14], cat.GetProperty("skeleton")[0].EnumerateArray().Select(e => e.GetInt32()));
 
         var anns = root.GetProperty("annotations").EnumerateArray().ToList();
         Assert.Equal(persons, anns.Count);
         // Frame 3 holds persons with track ids 1, 2 and untracked (-1).
-        var f3 = anns.Where(a => a.GetProperty("image_id").GetInt64() == 3).ToList();
+        var f3 = anns.Where(a => a.GetProperty("image_id").GetInt64() == 10_000_000_003L).ToList();
         Assert.Equal([1, 2, -1], f3.Select(a => a.GetProperty("track_id").GetInt32()));
+        Assert.Equal([1_000_000_000_300L, 1_000_000_000_301L, 1_000_000_000_302L], f3.Select(a => a.GetProperty("id").GetInt64()));
         var exp = SyntheticFrames.Frame(3).Persons[0];
         var a0 = f3[0];
-        Assert.Equal(["image_id", "track_id", "category_id", "bbox", "keypoints", "scores", "score"], a0.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["id", "image_id", "track_id", "category_id", "bbox", "keypoints", "scores", "score"], a0.EnumerateObject().Select(p => p.Name));
         Assert.Equal(51, a0.GetProperty("keypoints").GetArrayLength());
         Assert.Equal(17, a0.GetProperty("scores").GetArrayLength());
         Assert.Equal(Math.Round(exp.Keypoints[5].X, 2), a0.GetProperty("keypoints")[15].GetDouble(), 6);
