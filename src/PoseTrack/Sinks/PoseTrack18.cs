@@ -11,7 +11,7 @@ namespace PoseTrack.Sinks;
 /// filled by <see cref="HeadRule"/> from the nose and the shoulders. A joint the model has no source for is written
 /// unannotated: <c>0, 0, 0</c> with score 0.
 /// </summary>
-public static partial class PoseTrack18
+internal static partial class PoseTrack18
 {
     /// <summary>PoseTrack18's keypoint names, in its order (COCO's with the eyes replaced by head_bottom/head_top).</summary>
     public static IReadOnlyList<string> JointNames { get; } =
@@ -128,7 +128,7 @@ public static partial class PoseTrack18
 /// <param name="Name">Folder part of the file names.</param>
 /// <param name="Images">The folder's image files in reading order (frame index i is Images[i]), or null for a video.</param>
 /// <param name="FrameCount">nframes: the sequence's length when known.</param>
-public sealed record PoseTrackSequence(long VideoNumber, string VideoId, string Name, IReadOnlyList<string>? Images, long? FrameCount)
+internal sealed record PoseTrackSequence(long VideoNumber, string VideoId, string Name, IReadOnlyList<string>? Images, long? FrameCount)
 {
     /// <summary>
     /// The sequence of an input: <paramref name="input"/> as given (a video path, an image folder, a URL),

@@ -61,7 +61,7 @@ public sealed class PoseTrackJsonSink : IFrameSink
     }
 
     /// <summary>As above, for a known sequence (<see cref="PoseTrackSequence.For"/>): a PoseTrack18 folder keeps its ids and names.</summary>
-    public PoseTrackJsonSink(string path, Skeleton skeleton, PoseTrackSequence sequence)
+    internal PoseTrackJsonSink(string path, Skeleton skeleton, PoseTrackSequence sequence)
     {
         ArgumentNullException.ThrowIfNull(skeleton);
         ArgumentNullException.ThrowIfNull(sequence);

@@ -11,7 +11,7 @@ namespace PoseTrack.Tracking;
 /// joint the model is unsure of is mostly a guess, and letting it drag the filter would make the joint glide back
 /// slowly once it is seen again.</para>
 /// </summary>
-public sealed class KeypointSmoother
+internal sealed class KeypointSmoother
 {
     private readonly Dictionary<int, OneEuroFilter[]> _filters = [];
 

@@ -6,7 +6,7 @@ namespace PoseTrack.Tracking;
 /// cutoff = <see cref="MinCutoff"/> + <see cref="Beta"/> × |speed|, the speed itself being low-pass filtered at
 /// <see cref="DCutoff"/>. Times are real timestamps in seconds, so behaviour does not depend on the frame rate.
 /// </summary>
-public sealed class OneEuroFilter
+internal sealed class OneEuroFilter
 {
     /// <summary>
     /// Interval assumed when timestamps do not increase (a repeated or backwards frame time), before any real interval

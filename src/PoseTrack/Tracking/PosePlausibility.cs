@@ -8,7 +8,7 @@ namespace PoseTrack.Tracking;
 /// and spanning a fair part of its height, and (COCO-17) no limb longer than a person's limb can be for that box.
 /// Static look-alikes (furniture, a head at the frame edge) fail it; a person who fails may still continue a track.
 /// </summary>
-public static class PosePlausibility
+internal static class PosePlausibility
 {
     // COCO-17 limbs whose length is checked: upper arms, forearms, thighs, shins.
     private static readonly (int A, int B)[] CocoLimbs = [(5, 7), (7, 9), (6, 8), (8, 10), (11, 13), (13, 15), (12, 14), (14, 16)];
