@@ -137,13 +137,14 @@ internal static class BatchCommand
                 catch (PoseTrackException) { /* reported when it runs */ }
             }
 
-            using var slots = new SemaphoreSlim(jobs);
-            var runs = pending.Select(i => Task.Run(async () =>
+            // The videos are taken in their listed order (a semaphore would let any waiting video go next): with
+            // --jobs 1 an archive is worked through alphabetically, and a killed batch leaves the videos after the
+            // unfinished one untouched.
+            var order = new System.Collections.Concurrent.ConcurrentQueue<int>(pending);
+            var runs = Enumerable.Range(0, Math.Min(jobs, pending.Count)).Select(_ => Task.Run(async () =>
             {
-                await slots.WaitAsync(interrupts.Abort.Token).ConfigureAwait(false);
-                try
+                while (!interrupts.Stop.IsCancellationRequested && !interrupts.Abort.IsCancellationRequested && order.TryDequeue(out var i))
                 {
-                    if (interrupts.Stop.IsCancellationRequested) return;
                     metrics?.Starting(all[i].Stream.Name);
                     long seen = 0;
                     var progress = new SynchronousProgress<PipelineProgress>(p =>
@@ -158,7 +159,6 @@ internal static class BatchCommand
                     Interlocked.Increment(ref videosDone);
                     Progress();
                 }
-                finally { slots.Release(); }
             })).ToArray();
             try { await Task.WhenAll(runs).ConfigureAwait(false); }
             catch (OperationCanceledException) when (interrupts.Abort.IsCancellationRequested) { }
