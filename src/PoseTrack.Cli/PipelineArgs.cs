@@ -48,6 +48,7 @@ internal sealed class PipelineArgs
     public Option<int> ChannelCapacity { get; } = new("--channel-capacity") { Description = "Frames each channel between stages holds", DefaultValueFactory = _ => new PipelineOptions().ChannelCapacity };
     public Option<double> FolderFps { get; } = new("--fps") { Description = "Frame rate of an image folder input", DefaultValueFactory = _ => new PoseTrack.Sources.FrameSourceOptions().FolderFps };
     public Option<string> RtspTransport { get; } = new("--rtsp-transport") { Description = "rtsp:// inputs: tcp (default: interleaved, no packet loss) or udp", DefaultValueFactory = _ => new PoseTrack.Sources.FrameSourceOptions().RtspTransport };
+    public Option<PoseTrack.Sources.VideoDecoder> Decoder { get; } = Choices.Of("--decoder", "Video files: auto (the ffmpeg program when installed: about two thirds of OpenCV's decoding time at camera resolutions), ffmpeg, or opencv", () => new PoseTrack.Sources.FrameSourceOptions().Decoder, [("auto", PoseTrack.Sources.VideoDecoder.Auto), ("ffmpeg", PoseTrack.Sources.VideoDecoder.Ffmpeg), ("opencv", PoseTrack.Sources.VideoDecoder.OpenCv)]);
     public Option<double> StallTimeout { get; } = new("--stall-timeout") { Description = "Network inputs: seconds to connect, and without a frame before the stream counts as lost", DefaultValueFactory = _ => new PoseTrack.Sources.FrameSourceOptions().StreamTimeout.TotalSeconds };
     public Option<string?> Reconnect { get; } = new("--reconnect") { Description = "Network inputs: reconnect attempts after the stream is lost (backoff 1, 2, 4 … 30 s), N or forever (default); given explicitly, the first connection is retried too" };
     public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "No progress, only warnings, errors and the summary" };
@@ -60,7 +61,7 @@ internal sealed class PipelineArgs
         foreach (var o in new Option[] { Input, Sources, Camera, Json, Mot, Csv, PoseTrackJson, Tracker, DetEvery, Smooth, MinCutoff, Beta, DCutoff,
                      MatchThreshold, OksWeight, IouThreshold, KeypointThreshold, PredictMotion, IouStage, MaxAge,
                      ConfirmHits, ConfirmWindow, ConfirmScore, StartScore, PlausibleJoints, PlausibleInBox, PlausibleMaxLimb, PlausibleExtent,
-                     ReidWindow, ReidDistance, ReidSizeRatio, ReidAppearance, Appearance, AppearanceWeight, MaxFrames, Start, DropFrames, ChannelCapacity, FolderFps, RtspTransport, StallTimeout, Reconnect, Quiet, Verbose })
+                     ReidWindow, ReidDistance, ReidSizeRatio, ReidAppearance, Appearance, AppearanceWeight, MaxFrames, Start, DropFrames, ChannelCapacity, FolderFps, Decoder, RtspTransport, StallTimeout, Reconnect, Quiet, Verbose })
             command.Options.Add(o);
     }
 
@@ -107,6 +108,7 @@ internal sealed class PipelineArgs
         return new Sources.FrameSourceOptions
         {
             FolderFps = fps,
+            Decoder = r.GetValue(Decoder),
             RtspTransport = transport,
             StreamTimeout = TimeSpan.FromSeconds(stall),
             Reconnect = reconnect,

@@ -22,7 +22,8 @@ internal static class PartsBenchmark
 
     public const string Decode = "decode", DetectorPre = "detector pre-processing", Detector = "detector",
         CropWarps = "pose crop warps", PoseModel = "pose model", Tracking = "tracking", Render = "render",
-        Encode = "video encode", Json = "json lines", DecodeFfmpeg = "decode, ffmpeg child (alternative)",
+        Encode = "video encode", Json = "json lines", DecodeFfmpeg = "decode, ffmpeg child (alternative: --decoder ffmpeg)",
+        DecodeOpenCv = "decode, OpenCV (alternative: --decoder opencv)",
         EncodeOpenCv = "video encode, OpenCV mp4v (--codec opencv)", EncodeH264 = "video encode, ffmpeg libx264 child (--codec h264)";
 
     /// <summary>The default writer of the bench's (and the CLI's) .mp4: ffmpeg's mpeg4 when ffmpeg is installed, else OpenCV's.</summary>
@@ -46,7 +47,9 @@ internal static class PartsBenchmark
         var writers = new List<(string Name, IFrameSink Sink, bool InPipeline)>();
         var writerMs = new List<double>();
 
-        using (var source = PoseBenchmark.OpenInput(o.Input))
+        // The parts run on frames read by OpenCV in this process (the same pixels as the default decoder's), so no
+        // decoder child's time can be counted against another part; decoding is measured alone below.
+        using (var source = PoseBenchmark.OpenInput(o.Input, new FrameSourceOptions { Decoder = VideoDecoder.OpenCv }))
         {
             var info = source.Info;
             var tracker = po.CreateTracker(info.Fps);
@@ -70,9 +73,7 @@ internal static class PartsBenchmark
                 while (done < n)
                 {
                     int want = Math.Min(ChunkFrames, n - done), got = 0;
-                    double t0 = CpuClock.OwnMs();
                     while (got < want && source.Read(chunk[got], out times[got])) got++;
-                    cpu[Decode] += CpuClock.OwnMs() - t0;
                     if (got == 0) break;
                     for (int i = 0; i < got; i++)
                     {
@@ -122,21 +123,27 @@ internal static class PartsBenchmark
             }
         }
 
-        double decodeFfmpegMs = haveFfmpeg ? DecodeWithFfmpeg(o.Input, done, ct) : double.NaN;
+        // Decoding alone: the default decoder (an ffmpeg child where its frames are OpenCV's to the bit), then the other.
+        cpu[Decode] = DecodeAlone(o.Input, new FrameSourceOptions(), done, ct, out bool defaultIsFfmpeg);
+        var (otherName, otherDecoder) = defaultIsFfmpeg ? (DecodeOpenCv, VideoDecoder.OpenCv) : (DecodeFfmpeg, VideoDecoder.Ffmpeg);
+        double otherMs = haveFfmpeg ? DecodeAlone(o.Input, new FrameSourceOptions { Decoder = otherDecoder }, done, ct, out _) : double.NaN;
         var parts = inPipeline.Select(p => new PartFigures(p, cpu[p] / done, InPipeline: true)).ToList();
-        parts.Add(new PartFigures(DecodeFfmpeg, decodeFfmpegMs / done, InPipeline: false));
+        parts.Add(new PartFigures(otherName, otherMs / done, InPipeline: false));
         for (int w = 1; w < writers.Count; w++) parts.Add(new PartFigures(writers[w].Name, writerMs[w] / done, InPipeline: false));
         return new PartsFigures(done, Environment.ProcessorCount, CpuClock.Description, parts);
     }
 
-    /// <summary>Processor time of the ffmpeg child decoding the first <paramref name="frames"/> frames to BGR and of this
-    /// process reading them from its pipe.</summary>
-    private static double DecodeWithFfmpeg(string input, int frames, CancellationToken ct)
+    /// <summary>Processor time of decoding the first <paramref name="frames"/> frames to BGR as <paramref name="options"/>
+    /// say: this process, and an ffmpeg child if one decodes (counted once it has exited).</summary>
+    private static double DecodeAlone(string input, FrameSourceOptions options, int frames, CancellationToken ct, out bool usedFfmpeg)
     {
         double t0 = CpuClock.NowMs();
-        using (var source = new FfmpegSource(input, cancel: ct))
+        using (var source = PoseBenchmark.OpenInput(input, options))
         using (var frame = new Mat())
+        {
+            usedFfmpeg = source is FfmpegFileSource;
             for (int i = 0; i < frames && source.Read(frame, out _); i++) ct.ThrowIfCancellationRequested();
+        }
         // Disposing waited for the child (ended at its last frame, or stopped here): its time is counted now.
         return CpuClock.NowMs() - t0;
     }

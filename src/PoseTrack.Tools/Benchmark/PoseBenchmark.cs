@@ -132,9 +132,9 @@ public static class PoseBenchmark
         }
     }
 
-    internal static IFrameSource OpenInput(string input)
+    internal static IFrameSource OpenInput(string input, FrameSourceOptions? options = null)
     {
-        var source = FrameSources.Open(input);
+        var source = FrameSources.Open(input, options);
         if (source.Info.IsLive)
         {
             source.Dispose();

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Buffers;
 using System.ComponentModel;
 using System.Diagnostics;
@@ -66,6 +67,12 @@ public sealed partial class FfmpegSource : IFrameSource, IReportsEarlyEnd
     private bool _ended;
     private bool _disposed;
     private volatile bool _stopping;  // the child was ended on purpose (cancel, dispose): its exit code is no failure
+    private readonly BlockingCollection<double>? _frameTimes;  // ms per frame from showinfo, when asked for
+    private double _timeBase = double.NaN;                      // seconds per pts unit of showinfo's input
+    private readonly I420ToBgr? _converter;                     // I420 on the pipe, converted here (bit-exact with OpenCV)
+    private readonly byte[]? _i420;
+    private string? _inputVideoLine;                            // ffmpeg's description of the input's video stream
+    private bool _inputRotated;                                 // the input carries a rotation (display matrix)
     private CancellationTokenRegistration _stopOnCancel;
 
     /// <summary>
@@ -98,16 +105,21 @@ public sealed partial class FfmpegSource : IFrameSource, IReportsEarlyEnd
     /// <exception cref="OperationCanceledException"><paramref name="cancel"/> fired before the stream started.</exception>
     public FfmpegSource(string description, IReadOnlyList<string> inputArguments, bool readsStdin,
         FrameSourceOptions? options = null, CancellationToken cancel = default, string? ffmpegPath = null)
-        : this(description, inputArguments, readsStdin, options, cancel, ffmpegPath, openTimeout: null, extraInputFlags: null)
+        : this(description, inputArguments, readsStdin, options, cancel, ffmpegPath, openTimeout: null, extraInputFlags: null, frameTimes: false)
     {
     }
 
     /// <summary>As the public constructor; <paramref name="openTimeout"/> bounds the wait for the first frame (a network
     /// stream that never answers), after which ffmpeg is ended and a <see cref="PoseTrackException"/> thrown;
-    /// <paramref name="extraInputFlags"/> go before the input arguments (live: <c>-thread_type slice</c>).</summary>
+    /// <paramref name="extraInputFlags"/> go before the input arguments (live: <c>-thread_type slice</c>);
+    /// <paramref name="frameTimes"/> takes each frame's time from its timestamp (ffmpeg's <c>showinfo</c> filter, which
+    /// prints it on stderr before the frame reaches the pipe) instead of index × 1000 / rate; <paramref name="i420"/> has
+    /// ffmpeg send yuv420p, converted to BGR here by <see cref="I420ToBgr"/> (the caller checks it is available).</summary>
     internal FfmpegSource(string description, IReadOnlyList<string> inputArguments, bool readsStdin,
-        FrameSourceOptions? options, CancellationToken cancel, string? ffmpegPath, TimeSpan? openTimeout, IReadOnlyList<string>? extraInputFlags)
+        FrameSourceOptions? options, CancellationToken cancel, string? ffmpegPath, TimeSpan? openTimeout, IReadOnlyList<string>? extraInputFlags,
+        bool frameTimes = false, bool i420 = false)
     {
+        if (frameTimes) _frameTimes = new BlockingCollection<double>();
         _logger = options?.Logger;
         if (readsStdin && !Console.IsInputRedirected)
             throw new PoseTrackException($"input {description} reads a video from standard input, but standard input is a terminal: "
@@ -120,7 +132,10 @@ public sealed partial class FfmpegSource : IFrameSource, IReportsEarlyEnd
         if (!readsStdin) args.Add("-nostdin");
         if (extraInputFlags is not null) args.AddRange(extraInputFlags);
         args.AddRange(inputArguments);
-        args.AddRange(["-map", "0:v:0", "-an", "-sn", "-dn", "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "bgr24", "pipe:1"]);
+        args.AddRange(["-map", "0:v:0", "-an", "-sn", "-dn", "-fps_mode", "passthrough"]);
+        // showinfo without its per-plane checksums: only the timestamps are wanted, not a pass over every pixel.
+        if (frameTimes) args.AddRange(["-vf", "showinfo=checksum=0"]);
+        args.AddRange(["-f", "rawvideo", "-pix_fmt", i420 ? "yuv420p" : "bgr24", "pipe:1"]);
 
         var psi = ChildStartInfo(ffmpeg, args);
         psi.RedirectStandardOutput = true;
@@ -161,6 +176,11 @@ public sealed partial class FfmpegSource : IFrameSource, IReportsEarlyEnd
             var info = ParseStream(_streamLine!)
                 ?? throw new PoseTrackException($"input {description}: ffmpeg's stream description was not understood: {_streamLine}");
             _frameBytes = checked(info.Width * info.Height * 3);
+            if (i420)
+            {
+                _converter = new I420ToBgr(info.Width, info.Height);
+                _i420 = new byte[_converter.FrameBytes];
+            }
             Info = new SourceInfo(description, info.Width, info.Height, info.Fps, null, IsLive: false);
             _stopOnCancel = cancel.Register(StopChild);
         }
@@ -176,6 +196,45 @@ public sealed partial class FfmpegSource : IFrameSource, IReportsEarlyEnd
 
     /// <summary>The input as the user named it.</summary>
     public string Description { get; }
+
+    /// <summary>
+    /// Pixel format of the input's video stream as ffmpeg names it (<c>yuv420p</c>, <c>yuvj420p</c>, <c>yuv422p10le</c>…),
+    /// from its description of the input ("Video: h264 (High) (avc1 / 0x31637661), yuv420p(progressive), 768x576, …");
+    /// null when not given.
+    /// </summary>
+    internal string? InputPixelFormat => _inputVideoLine is null ? null : PixelFormatOf(_inputVideoLine);
+
+    /// <summary>True when the input's video carries a rotation (ffmpeg then turns the frames upright).</summary>
+    internal bool InputRotated => _inputRotated;
+
+    /// <summary>The pixel format field of an ffmpeg stream description: the second comma-separated field after
+    /// "Video: " (commas inside parentheses do not count), up to its parenthesis.</summary>
+    internal static string? PixelFormatOf(string streamLine)
+    {
+        int at = streamLine.IndexOf(": Video: ", StringComparison.Ordinal);
+        if (at < 0) return null;
+        int depth = 0, field = 0, start = -1;
+        for (int i = at + ": Video: ".Length; i < streamLine.Length; i++)
+        {
+            char c = streamLine[i];
+            if (c == '(') depth++;
+            else if (c == ')') depth--;
+            else if (c == ',' && depth == 0)
+            {
+                if (++field == 1) start = i + 1;
+                else return Name(start, i);
+            }
+        }
+        return field == 1 ? Name(start, streamLine.Length) : null;
+
+        string? Name(int from, int to)
+        {
+            var text = streamLine[from..to].Trim();
+            int paren = text.IndexOf('(');
+            var name = (paren >= 0 ? text[..paren] : text).Trim();
+            return name.Length > 0 ? name : null;
+        }
+    }
 
     /// <summary>Process id of the ffmpeg child (for diagnostics and tests).</summary>
     public int ProcessId { get; }
@@ -208,7 +267,18 @@ public sealed partial class FfmpegSource : IFrameSource, IReportsEarlyEnd
         int got;
         try
         {
-            if (frame.IsContinuous()) got = ReadInto(frame);
+            if (_converter is not null)
+            {
+                got = _stdout.ReadAtLeast(_i420, _i420!.Length, throwOnEndOfStream: false) == _i420.Length ? _frameBytes : -1;
+                if (got == _frameBytes)
+                    lock (_converter)
+                    {
+                        // Disposed meanwhile (the run was stopped): the frame is not wanted.
+                        if (_disposed) return false;
+                        _converter.Convert(_i420, frame);
+                    }
+            }
+            else if (frame.IsContinuous()) got = ReadInto(frame);
             else
             {
                 var buffer = ArrayPool<byte>.Shared.Rent(_frameBytes);
@@ -237,6 +307,10 @@ public sealed partial class FfmpegSource : IFrameSource, IReportsEarlyEnd
             return false;
         }
         timeMs = FramesRead * 1000.0 / Info.Fps;
+        // showinfo logged this frame before ffmpeg wrote it to the pipe; the stderr thread may just not have read it
+        // yet. No line (ffmpeg ended, a frame without timestamp) leaves index / rate.
+        if (_frameTimes is not null && _frameTimes.TryTake(out var stamped, TimeSpan.FromSeconds(5)) && double.IsFinite(stamped))
+            timeMs = stamped;
         FramesRead++;
         return true;
     }
@@ -251,6 +325,7 @@ public sealed partial class FfmpegSource : IFrameSource, IReportsEarlyEnd
         _keeper.Join(TimeSpan.FromSeconds(5));
         _process.Dispose();
         _headerSeen.Dispose();
+        if (_converter is not null) lock (_converter) _converter.Dispose();
     }
 
     /// <summary>Ends ffmpeg now (a stalled network stream): a read blocked on the pipe returns, and the source ends.</summary>
@@ -312,12 +387,18 @@ public sealed partial class FfmpegSource : IFrameSource, IReportsEarlyEnd
         }
         finally
         {
+            _frameTimes?.CompleteAdding();
             _exited.Set();
         }
     }
 
     private void OnStderr(string raw)
     {
+        if (_frameTimes is not null && raw.StartsWith("[Parsed_showinfo", StringComparison.Ordinal))
+        {
+            OnShowInfo(raw);
+            return;
+        }
         var level = LevelTag().Match(raw);
         var text = Pointer().Replace(LevelTag().Replace(raw, "", 1), "").Trim();
         if (text.Length == 0) return;
@@ -330,6 +411,10 @@ public sealed partial class FfmpegSource : IFrameSource, IReportsEarlyEnd
         if (text.StartsWith("Exiting normally, received signal", StringComparison.Ordinal)) _signalled = true;
         if (!_headerSeen.IsSet)
         {
+            if (!_inOutput && _inputVideoLine is null && text.StartsWith("Stream #0:", StringComparison.Ordinal) && text.Contains(": Video: ", StringComparison.Ordinal))
+                _inputVideoLine = text;
+            if (!_inOutput && Rotation().Match(text) is { Success: true } rotation
+                && Math.Abs(double.Parse(rotation.Groups[1].Value, CultureInfo.InvariantCulture)) >= 0.5) _inputRotated = true;
             if (text.StartsWith("Output #0", StringComparison.Ordinal)) _inOutput = true;
             else if (_inOutput && text.StartsWith("Stream #0:0", StringComparison.Ordinal) && text.Contains(": Video: ", StringComparison.Ordinal))
             {
@@ -338,6 +423,27 @@ public sealed partial class FfmpegSource : IFrameSource, IReportsEarlyEnd
             }
         }
         if (level.Success && level.Groups[1].Value is not "info") _logger?.LogDebug("ffmpeg: {Line}", text);
+    }
+
+    /// <summary>
+    /// A <c>showinfo</c> line: the input time base once ("config in time_base: 1/10240"), then one line per frame
+    /// ("n:   3 pts:   3072 pts_time:0.3 …"). The time is computed from the integer pts (pts_time is printed to six
+    /// significant digits: 10 ms steps after an hour). Other showinfo lines (side data) are dropped.
+    /// </summary>
+    private void OnShowInfo(string raw)
+    {
+        var frame = ShowInfoFrame().Match(raw);
+        if (frame.Success)
+        {
+            double ms = long.TryParse(frame.Groups[1].Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var pts)
+                ? pts * _timeBase * 1000.0 : double.NaN;
+            _frameTimes!.Add(ms);
+            return;
+        }
+        var tb = ShowInfoTimeBase().Match(raw);
+        if (tb.Success && long.TryParse(tb.Groups[1].Value, CultureInfo.InvariantCulture, out var num)
+            && long.TryParse(tb.Groups[2].Value, CultureInfo.InvariantCulture, out var den) && num > 0 && den > 0)
+            _timeBase = (double)num / den;
     }
 
     private string? LastProblem()
@@ -419,6 +525,15 @@ public sealed partial class FfmpegSource : IFrameSource, IReportsEarlyEnd
     // ", 768x576," or ", 768x576 [SAR 1:1 …]" – not the codec tag "/ 0x18524742".
     [GeneratedRegex(@", (\d{1,5})x(\d{1,5})(?=[ ,]|$)")]
     private static partial Regex Size();
+
+    [GeneratedRegex(@"\] n:\s*\d+ pts:\s*(-?\d+|NOPTS) ")]
+    private static partial Regex ShowInfoFrame();
+
+    [GeneratedRegex(@"\] config in time_base: (\d+)/(\d+)")]
+    private static partial Regex ShowInfoTimeBase();
+
+    [GeneratedRegex(@"^displaymatrix: rotation of (-?\d+(?:\.\d+)?) degrees")]
+    private static partial Regex Rotation();
 
     [GeneratedRegex(@", (\d+(?:\.\d+)?)(k?) fps")]
     private static partial Regex Rate();

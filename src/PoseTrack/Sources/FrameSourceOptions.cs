@@ -34,6 +34,12 @@ public sealed record FrameSourceOptions
     /// </summary>
     public bool ReconnectAtStart { get; init; }
 
+    /// <summary>
+    /// What decodes video files (default <see cref="VideoDecoder.Auto"/>: the system's <c>ffmpeg</c> program where its
+    /// frames are OpenCV's to the bit, else OpenCV's built-in FFmpeg). Cameras, streams and pipes are not affected.
+    /// </summary>
+    public VideoDecoder Decoder { get; init; } = VideoDecoder.Auto;
+
     /// <summary>Receives warnings (skipped or resized images); null = warnings are only recorded on the source.</summary>
     public ILogger? Logger { get; init; }
 
@@ -55,4 +61,19 @@ public sealed record FrameSourceOptions
     /// <summary>A reported rate if it is plausible, else the fallback (FFmpeg reports 0, NaN or 90000 for some streams).</summary>
     internal static double UsableFps(double reported) =>
         reported is > 0 and <= 1000 && double.IsFinite(reported) ? reported : FallbackFps;
+}
+
+/// <summary>What decodes video files.</summary>
+public enum VideoDecoder
+{
+    /// <summary>
+    /// The system's <c>ffmpeg</c> program where its frames are OpenCV's to the bit (a yuv420p stream, not rotated, with
+    /// the system's libswscale; checked on the first frame), else OpenCV: faster at camera resolutions, same results.
+    /// </summary>
+    Auto,
+    /// <summary>The system's <c>ffmpeg</c> program as a child process for every file (an error when it is not
+    /// installed); streams that are not plain yuv420p are converted by ffmpeg (up to 3 grey levels from OpenCV's).</summary>
+    Ffmpeg,
+    /// <summary>OpenCV's built-in FFmpeg, in process.</summary>
+    OpenCv,
 }

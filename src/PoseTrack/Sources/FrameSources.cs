@@ -14,7 +14,9 @@ public static partial class FrameSources
     /// (<see cref="NetworkSource"/>; <c>file://</c> is a local path),
     /// <c>-</c> (or <c>pipe:</c>, <c>pipe:0</c>) is a video stream on standard input and a named pipe (FIFO) one
     /// written into that pipe (both read by <see cref="FfmpegSource"/>; a file called "-" must be given as "./-"),
-    /// an existing folder is an image folder, anything else a video file.
+    /// an existing folder is an image folder, anything else a video file (decoded as
+    /// <see cref="FrameSourceOptions.Decoder"/> says: by default an ffmpeg child where its frames are OpenCV's to the
+    /// bit, else OpenCV).
     /// </summary>
     /// <exception cref="PoseTrackException">The input cannot be opened; the message names it and says why.</exception>
     public static IFrameSource Open(string input, FrameSourceOptions? options = null) => Open(input, options, CancellationToken.None);
@@ -50,8 +52,18 @@ public static partial class FrameSources
         return OpenPath(input, options);
     }
 
-    private static IFrameSource OpenPath(string path, FrameSourceOptions options) =>
-        Directory.Exists(path) ? new ImageFolderSource(path, options) : new VideoFileSource(path);
+    private static IFrameSource OpenPath(string path, FrameSourceOptions options)
+    {
+        if (Directory.Exists(path)) return new ImageFolderSource(path, options);
+        return options.Decoder switch
+        {
+            VideoDecoder.Ffmpeg => new FfmpegFileSource(path, options),
+            VideoDecoder.OpenCv => new VideoFileSource(path),
+            // The ffmpeg child only where its frames are OpenCV's to the bit, so the choice never changes a result.
+            _ => (FfmpegSource.FindOnPath("ffmpeg") is not null ? FfmpegFileSource.TryOpenIdentical(path, options) : null)
+                 ?? (IFrameSource)new VideoFileSource(path),
+        };
+    }
 
     /// <summary>True when <paramref name="path"/> is a named pipe (FIFO), found with statx(2), whose layout is the
     /// same on every Linux architecture (.NET's file attributes do not tell a FIFO from a regular file).</summary>
