@@ -5,22 +5,24 @@ namespace PoseTrack.Benchmark;
 
 /// <summary>
 /// How much processor time other processes took while a phase ran (Linux: all-CPU busy time from /proc/stat minus
-/// this process's own): on a shared machine this says whether a figure was taken on a quiet machine.
+/// this process's own and its finished ffmpeg children's, the decoder and writer of the run): on a shared machine this
+/// says whether a figure was taken on a quiet machine.
 /// </summary>
 internal readonly struct LoadMeter
 {
     private readonly long _busyTicks, _start;
     private readonly TimeSpan _own;
+    private readonly double _childrenMs;
     private readonly bool _valid;
 
-    private LoadMeter(long busyTicks, TimeSpan own, long start, bool valid)
-    { _busyTicks = busyTicks; _own = own; _start = start; _valid = valid; }
+    private LoadMeter(long busyTicks, TimeSpan own, double childrenMs, long start, bool valid)
+    { _busyTicks = busyTicks; _own = own; _childrenMs = childrenMs; _start = start; _valid = valid; }
 
     /// <summary>Takes the starting snapshot.</summary>
     public static LoadMeter Start()
     {
         var busy = ReadBusyTicks();
-        return new LoadMeter(busy ?? 0, OwnCpu(), Stopwatch.GetTimestamp(), busy is not null);
+        return new LoadMeter(busy ?? 0, OwnCpu(), CpuClock.ChildrenMs(), Stopwatch.GetTimestamp(), busy is not null);
     }
 
     /// <summary>Mean number of cores other processes kept busy since <see cref="Start"/>; NaN where /proc/stat is missing.</summary>
@@ -31,7 +33,7 @@ internal readonly struct LoadMeter
         if (wall <= 0) return double.NaN;
         // USER_HZ is 100 on every Linux configuration .NET runs on.
         double busySeconds = (busy - _busyTicks) / 100.0;
-        double own = (OwnCpu() - _own).TotalSeconds;
+        double own = (OwnCpu() - _own).TotalSeconds + (CpuClock.ChildrenMs() - _childrenMs) / 1000.0;
         return Math.Max(0, (busySeconds - own) / wall);
     }
 

@@ -97,7 +97,8 @@ public sealed class FfmpegVideoSink : IFrameSink
         var args = new List<string> { "-hide_banner", "-nostats", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "yuv420p",
             "-s", $"{width & ~1}x{height & ~1}", "-framerate", Fps.ToString("R", CultureInfo.InvariantCulture), "-i", "pipe:0" };
         // mpeg4 -q:v 4: a fixed quantiser, near OpenCV's mp4v quality (it lets the rate follow the picture).
-        args.AddRange(codec == FfmpegVideoCodec.H264 ? ["-c:v", "libx264", "-preset", "veryfast"] : ["-c:v", "mpeg4", "-q:v", "4"]);
+        // libx264 keeps its threads (one would be far slower); mpeg4 is cheap enough for one on a small machine.
+        args.AddRange(codec == FfmpegVideoCodec.H264 ? ["-c:v", "libx264", "-preset", "veryfast"] : ["-c:v", "mpeg4", "-q:v", "4", .. FfmpegSource.SmallMachineThreads()]);
         args.AddRange(["-pix_fmt", "yuv420p"]);
         if (ext != ".mkv") args.AddRange(["-movflags", "+faststart"]);
         args.AddRange(["-y", full]);

@@ -189,14 +189,6 @@ internal sealed class FfmpegFileSource : IFrameSource, IReportsEarlyEnd, ISeekab
         _pending?.Dispose();
     }
 
-    /// <summary>
-    /// One decoding thread on machines of up to 4 cores, ffmpeg's own choice above. Frame threading costs processor
-    /// time (1920×1440 H.264: 19.5 ms a frame with ffmpeg's automatic threads on 2 cores, 13.8 ms with one), and on a
-    /// small machine every core is already busy with the models, so the cheaper single thread gives the higher rate;
-    /// one thread still decodes 1920×1440 at about 70 fps.
-    /// </summary>
-    private static string[] DecoderThreads() => Environment.ProcessorCount <= 4 ? ["-threads", "1"] : [];
-
     private FfmpegSource Start(double? seekSeconds, bool i420)
     {
         var input = new List<string>();
@@ -206,7 +198,7 @@ internal sealed class FfmpegFileSource : IFrameSource, IReportsEarlyEnd, ISeekab
         try
         {
             return new FfmpegSource($"video file {_path}", input, readsStdin: false, _options, CancellationToken.None, _ffmpegPath,
-                openTimeout: null, extraInputFlags: ["-xerror", "-copyts", "-start_at_zero", .. DecoderThreads()], frameTimes: true, i420: i420);
+                openTimeout: null, extraInputFlags: ["-xerror", "-copyts", "-start_at_zero", .. FfmpegSource.SmallMachineThreads()], frameTimes: true, i420: i420);
         }
         catch (PoseTrackException e) when (e.Message.StartsWith($"input video file {_path}: ", StringComparison.Ordinal))
         {
