@@ -133,7 +133,8 @@ internal static class BatchCommand
             // Frame counts for the ETA (an estimate for files whose container does not say).
             foreach (var i in pending)
             {
-                try { using var probe = FrameSources.Open(all[i].Stream.Input, sourceOptions); totalFrames += Math.Min(probe.Info.FrameCount ?? 0, pipelineOptions.MaxFrames ?? long.MaxValue); }
+                // OpenCV only reads the header and first frame here (no decoder child started just to count).
+                try { using var probe = FrameSources.Open(all[i].Stream.Input, sourceOptions with { Decoder = VideoDecoder.OpenCv }); totalFrames += Math.Min(probe.Info.FrameCount ?? 0, pipelineOptions.MaxFrames ?? long.MaxValue); }
                 catch (PoseTrackException) { /* reported when it runs */ }
             }
 
