@@ -105,9 +105,10 @@ internal sealed class FfmpegFileSource : IFrameSource, IReportsEarlyEnd, ISeekab
         {
             return null;
         }
-        catch (PoseTrackException) when (File.Exists(path) && (ffmpegPath ?? FfmpegSource.FindOnPath("ffmpeg")) is not null)
+        catch (PoseTrackException)
         {
-            // OpenCV opened the file but ffmpeg could not: OpenCV reads it, and reports its own problems.
+            // OpenCV's checks failed (the fallback says so in the same words) or ffmpeg could not read what OpenCV
+            // opened: OpenCV reads it, and reports its own problems.
             return null;
         }
     }
