@@ -123,7 +123,6 @@ internal static class PartsBenchmark
             }
         }
 
-        // Decoding alone: the default decoder (an ffmpeg child where its frames are OpenCV's to the bit), then the other.
         // Decoding alone (per frame already): the default decoder (an ffmpeg child where its frames are OpenCV's to the
         // bit), then the other.
         double decodeMs = DecodeAlone(o.Input, new FrameSourceOptions(), done, ct, out bool defaultIsFfmpeg);
@@ -140,7 +139,8 @@ internal static class PartsBenchmark
     /// Processor time of decoding the first <paramref name="frames"/> frames to BGR as <paramref name="options"/> say:
     /// this process, and the ffmpeg child if one decodes (read from /proc while it runs). Measured from the second
     /// frame on, so that opening (OpenCV's checks of the file, the child's start-up, the first-frame comparison: once
-    /// per run, not per frame) is left out for both decoders alike.
+    /// per run, not per frame) is left out for both decoders alike, and up to the one before the last, which the child
+    /// is still writing then (after the last it may have exited, and its /proc entry with it).
     /// </summary>
     private static double DecodeAlone(string input, FrameSourceOptions options, int frames, CancellationToken ct, out bool usedFfmpeg)
     {
@@ -151,7 +151,7 @@ internal static class PartsBenchmark
         if (!source.Read(frame, out _)) return double.NaN;
         double own0 = CpuClock.OwnMs(), child0 = child is null ? 0 : CpuClock.ProcessMs(child.ProcessId);
         int read = 0;
-        while (read < frames - 1 && source.Read(frame, out _))
+        while (read < frames - 2 && source.Read(frame, out _))
         {
             ct.ThrowIfCancellationRequested();
             read++;

@@ -128,17 +128,15 @@ internal sealed class FfmpegFileSource : IFrameSource, IReportsEarlyEnd, ISeekab
     /// <inheritdoc/>
     public long NextFrameIndex => FramesRead;
 
-    /// <summary>Process id of the ffmpeg child (tests).</summary>
+    /// <summary>Process id of the ffmpeg child (bench, tests).</summary>
     internal int ProcessId => _child.ProcessId;
 
     /// <summary>True once reading has ended at a damaged frame, or before the frame count the container announced.</summary>
     public bool StoppedEarly => _ended && (_child.EarlyEnd is not null || (Info.FrameCountIsExact && FramesRead < (Info.FrameCount ?? 0)));
 
     /// <inheritdoc/>
-    public string? EarlyEnd => !StoppedEarly ? null
-        : $"video file {_path} stopped at frame {FramesRead}"
-          + (Info.FrameCount is long n ? $" of {n}" : "")
-          + (_child.Problem is { } p && _child.EarlyEnd is not null ? $" (truncated or corrupt: {p})" : " (truncated or corrupt)");
+    public string? EarlyEnd => !StoppedEarly ? null : VideoFileSource.StoppedAt(_path, FramesRead, Info.FrameCount,
+        _child.Problem is { } p && _child.EarlyEnd is not null ? $"truncated or corrupt: {p}" : null);
 
     /// <inheritdoc/>
     public bool Read(Mat frame, out double timeMs)
@@ -194,17 +192,8 @@ internal sealed class FfmpegFileSource : IFrameSource, IReportsEarlyEnd, ISeekab
     {
         var input = new List<string>();
         if (seekSeconds is { } s) input.AddRange(["-ss", s.ToString("0.######", CultureInfo.InvariantCulture)]);
-        // "file:" keeps a path with a colon from being taken for a protocol.
-        input.AddRange(["-i", "file:" + Path.GetFullPath(_path)]);
-        try
-        {
-            return new FfmpegSource($"video file {_path}", input, readsStdin: false, _options, CancellationToken.None, _ffmpegPath,
-                openTimeout: null, extraInputFlags: ["-xerror", "-copyts", "-start_at_zero", .. FfmpegSource.SmallMachineThreads()], frameTimes: true, i420: i420);
-        }
-        catch (PoseTrackException e) when (e.Message.StartsWith($"input video file {_path}: ", StringComparison.Ordinal))
-        {
-            // FfmpegSource's "input X: …" becomes "video file X …", as VideoFileSource says it.
-            throw new PoseTrackException($"video file {_path}: {e.Message[$"input video file {_path}: ".Length..]}", inner: e);
-        }
+        input.AddRange(FfmpegSource.InputArguments(_path, out _));
+        return new FfmpegSource(_path, input, readsStdin: false, _options, CancellationToken.None, _ffmpegPath,
+            openTimeout: null, extraInputFlags: ["-xerror", "-copyts", "-start_at_zero", .. FfmpegSource.SmallMachineThreads()], frameTimes: true, i420: i420);
     }
 }

@@ -471,7 +471,7 @@ public sealed partial class FfmpegSource : IFrameSource, IReportsEarlyEnd
     }
 
     /// <summary>The ffmpeg input arguments for what the user typed; <paramref name="stdin"/> when it is standard input.</summary>
-    private static List<string> InputArguments(string input, out bool stdin)
+    internal static List<string> InputArguments(string input, out bool stdin)
     {
         stdin = IsStdin(input);
         // "file:" keeps a path with a colon from being taken for a protocol.

@@ -91,10 +91,12 @@ public sealed class VideoFileSource : IFrameSource, IReportsEarlyEnd, ISeekableS
         System.IO.Path.GetExtension(path).ToLowerInvariant() is ".mp4" or ".m4v" or ".mov" or ".3gp" or ".3g2" or ".avi";
 
     /// <summary>One line for the user when <see cref="StoppedEarly"/>, else null.</summary>
-    public string? EarlyEnd => !StoppedEarly ? null
-        : $"video file {_path} stopped at frame {FramesRead}"
-          + (Info.FrameCount is long n ? $" of {n}" : "")
-          + (_failure is null ? " (truncated or corrupt)" : $" ({_failure})");
+    public string? EarlyEnd => !StoppedEarly ? null : StoppedAt(_path, FramesRead, Info.FrameCount, _failure);
+
+    /// <summary>"video file X stopped at frame N of M (cause)", the cause "truncated or corrupt" unless known: the
+    /// early-end line of every video file reader.</summary>
+    internal static string StoppedAt(string path, long framesRead, long? frameCount, string? cause) =>
+        $"video file {path} stopped at frame {framesRead}" + (frameCount is long n ? $" of {n}" : "") + $" ({cause ?? "truncated or corrupt"})";
 
     /// <inheritdoc/>
     public bool Read(Mat frame, out double timeMs)
