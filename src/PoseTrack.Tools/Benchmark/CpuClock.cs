@@ -20,7 +20,12 @@ internal static partial class CpuClock
     public static double NowMs() => OwnMs() + ChildrenMs();
 
     /// <summary>This process's processor time so far (all threads).</summary>
-    public static double OwnMs() => OperatingSystem.IsLinux() ? Read(RusageSelf) : Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds;
+    public static double OwnMs()
+    {
+        if (OperatingSystem.IsLinux()) return Read(RusageSelf);
+        using var self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime.TotalMilliseconds;
+    }
 
     /// <summary>Processor time of the children that have exited and been waited for (0 off Linux).</summary>
     public static double ChildrenMs() => OperatingSystem.IsLinux() ? Read(RusageChildren) : 0;

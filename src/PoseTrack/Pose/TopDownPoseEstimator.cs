@@ -45,10 +45,9 @@ internal sealed class TopDownPoseEstimator : IPoseModel
     /// <summary>The packed model input of the crops of <paramref name="boxes"/> (no flip), as <see cref="Estimate"/> prepares it.</summary>
     internal float[] PackCrops(Mat bgrImage, IReadOnlyList<PersonDetection> boxes)
     {
-        int item = 3 * _inW * _inH;
-        var packed = new float[boxes.Count * item];
+        var packed = new float[boxes.Count * 3 * _inW * _inH];
         using var mat = new Mat(_inH, _inW, MatType.CV_8UC3);
-        for (int i = 0; i < boxes.Count; i++) WarpAndPack(bgrImage, boxes[i].Box, mat, packed.AsSpan(i * item, item));
+        PackCrops(bgrImage, boxes, packed, mat);
         return packed;
     }
 

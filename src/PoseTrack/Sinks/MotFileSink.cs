@@ -36,7 +36,7 @@ public sealed class MotFileSink : IFrameSink
     public void Write(FrameResult result, Mat? annotated)
     {
         ArgumentNullException.ThrowIfNull(result);
-        WriteFrame(result.Index, result.Persons.Select(p => PoseJson.Person(p)));
+        WriteFrame(result.Index, result.Persons.Select(PoseJson.BoxAndScore));
     }
 
     /// <summary>Writes one frame of a finished JSON lines log (<c>posetrack export</c>): the same rows the live run wrote.</summary>

@@ -13,10 +13,9 @@ namespace PoseTrack.Sinks;
 /// <list type="bullet">
 /// <item><see cref="PersonJson"/> — PoseTrack's own person, <c>{"track_id":id|null,"box":[x,y,w,h],"score":s,
 /// "keypoints":[[x,y,s],…]}</c>, in the JSON lines log and (with <c>box_score</c>) in <c>image --json</c>;</item>
-/// <item><see cref="KeypointAnnotationJson"/> — the same person in the flat COCO layout the standard formats dictate,
-/// <c>{"image_id","track_id"?,"category_id":1,"bbox"?,"keypoints":[x,y,s,…],"scores"?,"score"}</c>: PoseTrack18
-/// annotations carry every field, COCO results only the four COCO ones (and keep full precision, since the file
-/// must evaluate exactly as the results in memory did).</item>
+/// <item><see cref="KeypointAnnotationJson"/> — a COCO result, <c>{"image_id","category_id":1,"keypoints":[x,y,s,…],
+/// "score"}</c> at full precision (the file must evaluate exactly as the results in memory did);</item>
+/// <item><see cref="PoseTrackAnnotationJson"/> — a PoseTrack18 annotation in the dataset's layout.</item>
 /// </list>
 /// </summary>
 internal static class PoseJson
@@ -45,14 +44,19 @@ internal static class PoseJson
             withBoxScore ? JsonNumbers.Round(p.BoxScore, s) : null, JsonNumbers.Round(p.Score, s), kps);
     }
 
+    /// <summary>The person's track id, box and score as <see cref="Person"/> rounds them, without the keypoints (MOT rows
+    /// need no more, and are written per frame).</summary>
+    public static PersonJson BoxAndScore(Person p) =>
+        new(p.TrackId > 0 ? p.TrackId : null, Box(p.Box), null, JsonNumbers.Round(p.Score, JsonNumbers.ScoreDecimals), []);
+
     /// <summary>
     /// The person (as rounded for the logs, <see cref="Person"/>) as PoseTrack18 annotation <paramref name="id"/> of
     /// image <paramref name="imageId"/>: keypoints in PoseTrack18's order (<see cref="PoseTrack18.Keypoints"/>),
     /// untracked persons with track id -1 (PoseTrack tools expect an integer).
     /// </summary>
-    public static PoseTrackAnnotationJson PoseTrackAnnotation(long id, long imageId, PersonJson p, int[] sources, IReadOnlyList<string> modelJoints)
+    public static PoseTrackAnnotationJson PoseTrackAnnotation(long id, long imageId, PersonJson p, int[] sources)
     {
-        var (flat, scores) = PoseTrack18.Keypoints(sources, modelJoints, p.Keypoints);
+        var (flat, scores) = PoseTrack18.Keypoints(sources, p.Keypoints);
         return new PoseTrackAnnotationJson(id, imageId, p.TrackId ?? -1, 1, p.Box, flat, scores, p.Score);
     }
 
@@ -64,7 +68,7 @@ internal static class PoseJson
     {
         var flat = new double?[keypoints.Length];
         for (int i = 0; i < keypoints.Length; i++) flat[i] = Finite(keypoints[i], what);
-        return new KeypointAnnotationJson(imageId, null, categoryId, null, flat, null, Finite(score, what));
+        return new KeypointAnnotationJson(imageId, categoryId, flat, Finite(score, what));
     }
 
     private static double Finite(double v, string what)
@@ -86,14 +90,7 @@ internal sealed record PersonJson(
     double?[][] Keypoints);
 
 /// <summary>A person in the flat COCO layout: a COCO result (PoseTrack18 annotations are <see cref="PoseTrackAnnotationJson"/>).</summary>
-internal sealed record KeypointAnnotationJson(
-    long ImageId,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? TrackId,
-    int CategoryId,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double?[]? Bbox,
-    double?[] Keypoints,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double?[]? Scores,
-    double? Score);
+internal sealed record KeypointAnnotationJson(long ImageId, int CategoryId, double?[] Keypoints, double? Score);
 
 /// <summary>The JSON lines header (see <see cref="JsonLinesSink"/>).</summary>
 internal sealed record JsonLinesHeaderJson(

@@ -70,7 +70,7 @@ internal static partial class PoseTrack18
     /// computed from the rounded values and rounded the same way, so a finished log converts to exactly what the
     /// live run wrote.
     /// </summary>
-    internal static (double?[] Flat, double?[] Scores) Keypoints(int[] sources, IReadOnlyList<string> modelJoints, double?[][] kps)
+    internal static (double?[] Flat, double?[] Scores) Keypoints(int[] sources, double?[][] kps)
     {
         const int c = JsonNumbers.CoordinateDecimals, s = JsonNumbers.ScoreDecimals;
         var flat = new double?[3 * JointNames.Count];
@@ -80,28 +80,23 @@ internal static partial class PoseTrack18
             double? x = 0, y = 0, score = 0;
             if (sources[j] >= 0 && sources[j] < kps.Length)
                 (x, y, score) = (kps[sources[j]][0], kps[sources[j]][1], kps[sources[j]][2]);
-            else if (j is 1 or 2 && Head(modelJoints, kps, top: j == 2) is { } head)
+            else if (j is 1 or 2 && Head(sources, kps, top: j == 2) is { } head)
                 (x, y, score) = (JsonNumbers.Round(head.X, c), JsonNumbers.Round(head.Y, c), JsonNumbers.Round(head.Score, s));
             flat[3 * j] = x; flat[3 * j + 1] = y; flat[3 * j + 2] = scores[j] = score;
         }
         return (flat, scores);
     }
 
-    private static (double X, double Y, double Score)? Head(IReadOnlyList<string> modelJoints, double?[][] kps, bool top)
+    // The nose and shoulders' model joints, found by SourceJoints as PoseTrack18 joints 0, 5 and 6.
+    private static (double X, double Y, double Score)? Head(int[] sources, double?[][] kps, bool top)
     {
-        int nose = IndexOf(modelJoints, "nose"), ls = IndexOf(modelJoints, "left_shoulder"), rs = IndexOf(modelJoints, "right_shoulder");
+        int nose = sources[0], ls = sources[5], rs = sources[6];
         if (nose < 0 || ls < 0 || rs < 0 || Math.Max(nose, Math.Max(ls, rs)) >= kps.Length) return null;
         if (kps[nose] is not [double nx, double ny, double ns] || kps[ls] is not [double lx, double ly, double lss]
             || kps[rs] is not [double rx, double ry, double rss]) return null;
         double sx = (lx + rx) / 2, sy = (ly + ry) / 2;
         double f = top ? -HeadTopFromNose : HeadBottomFromNose;
         return (nx + f * (sx - nx), ny + f * (sy - ny), Math.Min(ns, Math.Min(lss, rss)));
-    }
-
-    private static int IndexOf(IReadOnlyList<string> names, string name)
-    {
-        for (int i = 0; i < names.Count; i++) if (names[i] == name) return i;
-        return -1;
     }
 
     /// <summary>PoseTrack18's image id: 10000000000 + video number × 10000 + frame number (e.g. 10034180000).</summary>

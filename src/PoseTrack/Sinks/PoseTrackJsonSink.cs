@@ -35,7 +35,6 @@ public sealed class PoseTrackJsonSink : IFrameSink
     private readonly FileStream _lock;
     private readonly string _fullPath;
     private readonly PoseTrackSequence _sequence;
-    private readonly IReadOnlyList<string> _joints;
     private readonly int[] _sources;
     private readonly PoseTrackCategoryJson[] _categories;
     private readonly List<(long Index, PersonJson[] Persons)> _frames;
@@ -67,8 +66,7 @@ public sealed class PoseTrackJsonSink : IFrameSink
         ArgumentNullException.ThrowIfNull(sequence);
         Path = path;
         _sequence = sequence;
-        _joints = skeleton.JointNames;
-        _sources = PoseTrack18.SourceJoints(_joints);
+        _sources = PoseTrack18.SourceJoints(skeleton.JointNames);
         _categories = [new("person", 1, "person", PoseTrack18.JointNames, [.. PoseTrack18.Limbs])];
         _frames = new((int)Math.Clamp(sequence.FrameCount ?? 0, 0, 100_000));
         _lock = OutputFile.Create(path, What);
@@ -118,7 +116,7 @@ public sealed class PoseTrackJsonSink : IFrameSink
             long id = PoseTrack18.ImageId(_sequence.VideoNumber, frame);
             images.Add(new PoseTrackImageJson(id, id, fileName, true, _sequence.VideoId, nframes));
             for (int k = 0; k < persons.Length; k++)
-                annotations.Add(PoseJson.PoseTrackAnnotation(PoseTrack18.AnnotationId(id, k), id, persons[k], _sources, _joints));
+                annotations.Add(PoseJson.PoseTrackAnnotation(PoseTrack18.AnnotationId(id, k), id, persons[k], _sources));
         }
         return new(_categories, images, annotations);
     }

@@ -43,7 +43,7 @@ public sealed class PoseJsonTests
         Assert.Equal(JsonValueKind.Null, imagePerson.GetProperty("keypoints")[0][0].ValueKind);
         Assert.Equal(JsonValueKind.Null, imagePerson.GetProperty("box")[0].ValueKind);
 
-        var annotation = Serialize<IEnumerable<PoseTrackAnnotationJson>>([PoseJson.PoseTrackAnnotation(700, 7, PoseJson.Person(p), PoseTrack18.SourceJoints(p.Skeleton.JointNames), p.Skeleton.JointNames)],
+        var annotation = Serialize<IEnumerable<PoseTrackAnnotationJson>>([PoseJson.PoseTrackAnnotation(700, 7, PoseJson.Person(p), PoseTrack18.SourceJoints(p.Skeleton.JointNames))],
             PoseJsonContext.Default.IEnumerablePoseTrackAnnotationJson)[0];
         for (int i = 0; i < 3; i++) Assert.Equal(JsonValueKind.Null, annotation.GetProperty("keypoints")[i].ValueKind);
         Assert.Equal(JsonValueKind.Null, annotation.GetProperty("scores")[0].ValueKind);
@@ -72,7 +72,7 @@ public sealed class PoseJsonTests
             Assert.Equal(own.GetProperty(name).GetRawText(), image.GetProperty(name).GetRawText());
 
         // PoseTrack18 and COCO: the flat layout of the same person; PoseTrack18 keeps the same rounded numbers.
-        var pt = Serialize<IEnumerable<PoseTrackAnnotationJson>>([PoseJson.PoseTrackAnnotation(900, 9, PoseJson.Person(p), PoseTrack18.SourceJoints(p.Skeleton.JointNames), p.Skeleton.JointNames)],
+        var pt = Serialize<IEnumerable<PoseTrackAnnotationJson>>([PoseJson.PoseTrackAnnotation(900, 9, PoseJson.Person(p), PoseTrack18.SourceJoints(p.Skeleton.JointNames))],
             PoseJsonContext.Default.IEnumerablePoseTrackAnnotationJson)[0];
         Assert.Equal(["id", "image_id", "track_id", "category_id", "bbox", "keypoints", "scores", "score"], pt.EnumerateObject().Select(x => x.Name));
         Assert.Equal(own.GetProperty("box").GetRawText(), pt.GetProperty("bbox").GetRawText());

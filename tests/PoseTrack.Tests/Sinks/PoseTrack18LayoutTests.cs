@@ -112,7 +112,7 @@ public sealed class PoseTrack18LayoutTests
         Assert.Equal(Skeleton.Mpii16.JointNames.ToList().IndexOf("l_shoulder"), sources[5]);
         Assert.Equal(-1, sources[0]);
         var kps = Enumerable.Range(0, 16).Select(i => new double?[] { i, i, 0.5 }).ToArray();
-        var (flat, scores) = PoseTrack18.Keypoints(sources, Skeleton.Mpii16.JointNames, kps);
+        var (flat, scores) = PoseTrack18.Keypoints(sources, kps);
         Assert.Equal([0d, 0d, 0d], flat[..3].Select(v => v!.Value));   // nose: unannotated
         Assert.Equal(0d, scores[0]);
         Assert.Equal(8d, flat[3]);                                     // head_bottom from upper_neck (index 8)
