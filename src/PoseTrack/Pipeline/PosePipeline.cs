@@ -109,14 +109,15 @@ public sealed class PosePipeline
                 if (!run.Gaps.IsEmpty) WriteGaps(packet.TimeMs);
                 foreach (var sink in sinks) sink.Write(result, sink.NeedsImage ? packet.Image : null);
                 run.Pool.Return(packet.Image);
-                latency?.Add(Stopwatch.GetElapsedTime(packet.CapturedAt));
+                var age = Stopwatch.GetElapsedTime(packet.CapturedAt);   // capture to written
+                latency?.Add(age);
                 run.SinkStats.Add(Stopwatch.GetTimestamp() - t0);
                 framesOut++;
                 firstOut ??= Stopwatch.GetElapsedTime(run.Started);
                 var secs = Stopwatch.GetElapsedTime(run.Started).TotalSeconds;
                 progress?.Report(new PipelineProgress(framesOut, info.FrameCount, secs > 0 ? framesOut / secs : 0, packet.Persons.Count, run.Dropped)
                 {
-                    Latency = Stopwatch.GetElapsedTime(packet.CapturedAt),
+                    Latency = age,
                     Gaps = gapCount,
                     Stages = run.Stages.Select(s => s.ToSummary()).ToArray(),
                 });
